@@ -1,0 +1,52 @@
+import type { GenerationConfig } from '../../schemas/generation.ts';
+import type { Prompt } from '../../schemas/prompt.ts';
+import type { FinishReason } from '../../schemas/sample.ts';
+
+/**
+ * What the engine asks a backend for: for one prompt, the samples with these indices (k of them, or the
+ * missing ones on resume). `keys[i]` is the sample key of `indices[i]`: a backend derives each sample's random
+ * stream from its key, so the same key gives the same text whatever the batch composition.
+ * Grouping the k samples of a prompt lets a backend share one prefill (ONNX KV expansion, OpenAI `n`).
+ */
+export interface SampleRequest {
+  prompt: Prompt;
+  indices: readonly number[];
+  keys: readonly string[];
+}
+
+/** What came back for one sample (vLLM's RequestOutput in spirit). */
+export interface GeneratedSample {
+  promptId: string;
+  index: number;
+  /** Text the chat template pre-filled in the assistant turn (e.g. "<think>\n"), '' when none. */
+  prefill: string;
+  text: string;
+  finishReason: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
+  /** Why the backend could not produce it (then finishReason is 'error' and text is ''). */
+  error: string | null;
+}
+
+/** A live model backend. `generate` returns one GeneratedSample per requested index, in any order. */
+export interface Sampler {
+  /** Model identity written into every sample (`teacher` in distill/). */
+  readonly model: string;
+  generate(requests: readonly SampleRequest[], config: GenerationConfig, signal?: AbortSignal): Promise<GeneratedSample[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * A backend as written in a pipeline file: describable (hashed into the generation config, so a different
+ * model is a different sample key) and opened lazily (loading a model is costly and must come after config
+ * validation).
+ */
+export interface Backend {
+  readonly kind: string;
+  /** JSON-serialisable identity of the model and anything that changes its outputs. */
+  describe(): Record<string, unknown>;
+  open(): Promise<Sampler>;
+  /** Prompts per generate() call and generate() calls in flight that suit this backend. */
+  readonly batchSize: number;
+  readonly concurrency: number;
+}

@@ -1,0 +1,50 @@
+import type { z } from 'zod';
+import { PipelineOptions } from '../../schemas/pipeline.ts';
+import type { Judge } from '../judges/judge.ts';
+import type { Backend } from '../models/sampler.ts';
+import type { SelectionPolicy } from '../select/policy.ts';
+import type { Source } from '../sources/source.ts';
+
+/** A pipeline as written in `pipelines/*.ts`: where prompts come from, which model, which judges, what is kept. */
+export interface PipelineDefinition extends z.input<typeof PipelineOptions> {
+  sources: Source[];
+  backend: Backend;
+  /** Run in order; each sees the verdicts of those before it. */
+  judges: Judge[];
+  selection: SelectionPolicy;
+}
+
+export interface Pipeline extends PipelineOptions {
+  sources: Source[];
+  backend: Backend;
+  judges: Judge[];
+  selection: SelectionPolicy;
+}
+
+/**
+ * Validate a pipeline definition. Throws a ConfigError naming the failing path, before any work is done.
+ */
+export function definePipeline(def: PipelineDefinition): Pipeline {
+  const { sources, backend, judges, selection, ...rest } = def;
+  const parsed = PipelineOptions.safeParse(rest);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`pipeline config: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  if (!Array.isArray(sources) || sources.length === 0) throw new ConfigError('pipeline config: sources: give at least one source');
+  if (!backend || typeof backend.open !== 'function') throw new ConfigError('pipeline config: backend: expected a backend (e.g. replay(...), onnx(...))');
+  if (!Array.isArray(judges)) throw new ConfigError('pipeline config: judges: expected an array of judges');
+  judges.forEach((j, i) => {
+    if (!j || typeof j.judge !== 'function') throw new ConfigError(`pipeline config: judges.${i}: expected a judge`);
+  });
+  const names = judges.map((j) => j.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new ConfigError(`pipeline config: judges: two judges are named "${dup}"; give one a distinct name`);
+  if (!selection || typeof selection.select !== 'function') throw new ConfigError('pipeline config: selection: expected a selection policy');
+  return Object.freeze({ ...parsed.data, sources, backend, judges, selection });
+}
+
+/** A configuration problem: reported with its path, exits non-zero before any work. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
