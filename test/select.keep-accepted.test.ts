@@ -18,7 +18,7 @@ test('keeps the shortest accepted samples up to maxPerPrompt and pairs prefs', (
   const r = pol.select(prompt, [js(0, 'long answer', 'pass'), js(1, 'no', 'fail'), js(2, 'short', 'pass'), js(3, 'x', 'error'), js(4, 'mid one', 'pass')]);
   assert.deepEqual(r.decisions.map((d) => d.accepted), [true, false, true, false, true]);
   assert.deepEqual(r.selected, [2, 4]);
-  assert.deepEqual(r.prefs, [[2, 3]]);
+  assert.deepEqual(r.prefs, [[2, 1]]); // best accepted vs first rejected (the error sample 3 is rejected too)
 });
 
 test('a prompt outside the pass-rate band keeps nothing', () => {

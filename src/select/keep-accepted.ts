@@ -58,9 +58,8 @@ export function keepAccepted(options: KeepAcceptedOptions = {}): SelectionPolicy
       const inBand = passRate >= band[0] && passRate <= band[1];
       const order = rank(accepted, judged, decisions, prefer);
       const selected = inBand ? order.slice(0, maxPerPrompt) : [];
-      const rejectedOrder = rank(rejected, judged, decisions, prefer).reverse(); // worst first makes clearer pairs
       const prefs: [number, number][] = [];
-      for (let p = 0; p < prefsPerPrompt && p < order.length && p < rejectedOrder.length; p++) prefs.push([order[p], rejectedOrder[p]]);
+      for (let p = 0; p < prefsPerPrompt && p < order.length && p < rejected.length; p++) prefs.push([order[p], rejected[p]]);
       return { decisions, selected, prefs };
     },
   };
