@@ -4,11 +4,19 @@ import type { QuarantineRecord } from '../../schemas/records.ts';
 /** A source yields validated prompts, and the rows it could not accept (with file, line and reason). */
 export type SourceItem = { kind: 'prompt'; prompt: Prompt } | { kind: 'quarantine'; record: QuarantineRecord };
 
+/** What the engine passes to `read` (additive: a source may ignore it). */
+export interface SourceReadOptions {
+  /** Quarantine a row larger than this many bytes (the pipeline's maxPromptBytes). */
+  maxPromptBytes?: number;
+}
+
 export interface Source {
   readonly name: string;
   /** JSON-serialisable identity (path, mapping, options); part of the pipeline config hash. */
   describe(): Record<string, unknown>;
   /** sha256 of the input bytes, recorded in the manifest as the input digest. */
   digest(): Promise<string>;
-  read(): AsyncIterable<SourceItem>;
+  read(options?: SourceReadOptions): AsyncIterable<SourceItem>;
+  /** Number of rows in the input (an upper bound of the prompts), when cheap to know: lets progress show an ETA. */
+  count?(): Promise<number>;
 }

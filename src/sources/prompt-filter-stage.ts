@@ -1,0 +1,89 @@
+import type { Prompt } from '../../schemas/prompt.ts';
+import type { QuarantineRecord } from '../../schemas/records.ts';
+import { canonicalJson, sha256Hex } from '../pipeline/config-hash.ts';
+import type { Source, SourceItem } from './source.ts';
+
+/** What a filter decided for one prompt: keep it, or drop it with a reason and a JSON-able record of why. */
+export type FilterDecision = { keep: true } | { keep: false; reason: string; detail: Record<string, unknown> };
+
+/** Counters every filter stage keeps; the engine counts the quarantine items too. */
+export interface FilterStats {
+  /** Prompts that reached this stage. */
+  seen: number;
+  kept: number;
+  dropped: number;
+}
+
+/** A source wrapped by a filter: still a Source, plus its counters (reset at each read). */
+export interface FilteredSource extends Source {
+  stats(): FilterStats;
+}
+
+export interface PromptFilter {
+  /** Stage name, e.g. "near-dedupe"; the file column of its quarantine rows is `<name>:<prompt source>`. */
+  readonly name: string;
+  /** JSON-serialisable options (hashed into the pipeline config). */
+  describe(): Record<string, unknown>;
+  /** Extra input bytes the decision depends on (e.g. evaluation files), folded into the digest. */
+  digest?(): Promise<string>;
+  /** A fresh decision function for one pass over the prompts (state such as an index lives inside it). */
+  start(): Promise<(prompt: Prompt) => FilterDecision>;
+}
+
+const RAW_CAP = 4096;
+
+/**
+ * Wrap one or more sources with a prompt filter: their items are read in order (quarantine items pass through),
+ * kept prompts pass on, and each dropped prompt becomes a quarantine item — never silently lost. Its `line` is
+ * the prompt's 1-based position in this stage's input, which is deterministic for deterministic sources, so a
+ * resumed build recognises it as already recorded.
+ */
+export function filterSources(filter: PromptFilter, inputs: Source | readonly Source[]): FilteredSource {
+  const sources = Array.isArray(inputs) ? [...inputs] : [inputs as Source];
+  if (sources.length === 0) throw new Error(`${filter.name}: give at least one source to filter`);
+  let stats: FilterStats = { seen: 0, kept: 0, dropped: 0 };
+  const name = sources.length === 1 ? sources[0].name : sources.map((s) => s.name).join('+');
+  return {
+    name,
+    describe: () => ({ stage: filter.name, ...filter.describe(), inputs: sources.map((s) => s.describe()) }),
+    async digest() {
+      const parts = await Promise.all(sources.map((s) => s.digest()));
+      if (filter.digest) parts.push(await filter.digest());
+      return sources.length === 1 && !filter.digest ? parts[0] : sha256Hex(canonicalJson(parts));
+    },
+    stats: () => ({ ...stats }),
+    async *read(): AsyncIterable<SourceItem> {
+      stats = { seen: 0, kept: 0, dropped: 0 };
+      const decide = await filter.start();
+      for (const source of sources) {
+        for await (const item of source.read()) {
+          if (item.kind !== 'prompt') {
+            yield item;
+            continue;
+          }
+          stats.seen++;
+          const d = decide(item.prompt);
+          if (d.keep) {
+            stats.kept++;
+            yield item;
+          } else {
+            stats.dropped++;
+            yield { kind: 'quarantine', record: dropRecord(filter.name, item.prompt, stats.seen, d.reason, d.detail) };
+          }
+        }
+      }
+    },
+  };
+}
+
+function dropRecord(stage: string, prompt: Prompt, position: number, reason: string, detail: Record<string, unknown>): QuarantineRecord {
+  let raw = JSON.stringify({ id: prompt.id, source: prompt.source, domain: prompt.domain, ...detail, messages: prompt.messages });
+  if (raw.length > RAW_CAP) raw = raw.slice(0, RAW_CAP);
+  return { file: `${stage}:${prompt.source}`, line: position, reason, raw };
+}
+
+/** The text a prompt filter compares: the user turns (a shared system prompt would make every pair look alike). */
+export function userText(prompt: Prompt): string {
+  const users = prompt.messages.filter((m) => m.role === 'user').map((m) => m.content);
+  return (users.length ? users : prompt.messages.map((m) => m.content)).join('\n');
+}
