@@ -77,10 +77,11 @@ export function candidateProbability(s: number, b: number, r: number): number {
 }
 
 /**
- * Bands and rows minimising the equally weighted false-positive and false-negative areas around the threshold
- * (the rule datasketch uses), by the trapezoid rule.
+ * Bands and rows minimising the weighted false-positive and false-negative areas around the threshold (the rule
+ * datasketch uses), by the trapezoid rule. False negatives weigh 0.9: every candidate is verified against its
+ * signature, so a false positive costs one comparison while a false negative keeps a duplicate.
  */
-export function optimalBands(threshold: number, numPerm: number): { bands: number; rows: number } {
+export function optimalBands(threshold: number, numPerm: number, falsePositiveWeight = 0.1): { bands: number; rows: number } {
   const area = (lo: number, hi: number, f: (s: number) => number) => {
     const steps = 200;
     const dx = (hi - lo) / steps;
@@ -93,7 +94,7 @@ export function optimalBands(threshold: number, numPerm: number): { bands: numbe
     for (let r = 1; r <= Math.floor(numPerm / b); r++) {
       const fp = area(0, threshold, (s) => candidateProbability(s, b, r));
       const fn = area(threshold, 1, (s) => 1 - candidateProbability(s, b, r));
-      const error = 0.5 * fp + 0.5 * fn;
+      const error = falsePositiveWeight * fp + (1 - falsePositiveWeight) * fn;
       if (error < best.error - 1e-12) best = { bands: b, rows: r, error };
     }
   }

@@ -1,7 +1,7 @@
 import type { Prompt } from '../../schemas/prompt.ts';
 import type { QuarantineRecord } from '../../schemas/records.ts';
 import { canonicalJson, sha256Hex } from '../pipeline/config-hash.ts';
-import type { Source, SourceItem } from './source.ts';
+import type { Source, SourceItem, SourceReadOptions } from './source.ts';
 
 /** What a filter decided for one prompt: keep it, or drop it with a reason and a JSON-able record of why. */
 export type FilterDecision = { keep: true } | { keep: false; reason: string; detail: Record<string, unknown> };
@@ -52,11 +52,13 @@ export function filterSources(filter: PromptFilter, inputs: Source | readonly So
       return sources.length === 1 && !filter.digest ? parts[0] : sha256Hex(canonicalJson(parts));
     },
     stats: () => ({ ...stats }),
-    async *read(): AsyncIterable<SourceItem> {
+    // An upper bound of the prompts, as `count` promises; only when every input knows its own.
+    ...(sources.every((s) => s.count) ? { count: async () => (await Promise.all(sources.map((s) => s.count!()))).reduce((a, b) => a + b, 0) } : {}),
+    async *read(options?: SourceReadOptions): AsyncIterable<SourceItem> {
       stats = { seen: 0, kept: 0, dropped: 0 };
       const decide = await filter.start();
       for (const source of sources) {
-        for await (const item of source.read()) {
+        for await (const item of source.read(options)) {
           if (item.kind !== 'prompt') {
             yield item;
             continue;

@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Prompt } from '../schemas/prompt.ts';
+import type { Source, SourceItem } from '../src/sources/source.ts';
+import { MinHashLsh, candidateProbability, optimalBands, shingleHashes, tokenize } from '../src/sources/minhash-lsh.ts';
+import { nearDedupe } from '../src/sources/near-dedupe.ts';
+
+function memorySource(name: string, items: (SourceItem | [string, string])[]): Source {
+  return {
+    name,
+    describe: () => ({ kind: 'memory', name }),
+    digest: async () => `digest-${name}`,
+    async *read() {
+      for (const it of items) {
+        yield Array.isArray(it) ? { kind: 'prompt', prompt: Prompt.parse({ id: it[0], messages: [{ role: 'user', content: it[1] }], source: name }) } : it;
+      }
+    },
+  };
+}
+
+async function collect(s: Source): Promise<SourceItem[]> {
+  const out: SourceItem[] = [];
+  for await (const it of s.read()) out.push(it);
+  return out;
+}
+
+const LONG = 'A rectangular garden is 12 meters long and 8 meters wide. A path of uniform width is built around the garden, and the total area of the garden and the path together is 180 square meters. What is the width of the path in meters?';
+
+test('tokens keep symbols apart, so 2+3 and 2*3 are different texts', () => {
+  assert.deepEqual(tokenize('What is 2+3?'), ['what', 'is', '2', '+', '3', '?']);
+  const idx = new MinHashLsh();
+  assert.equal(idx.checkAndAdd('a', 'What is 2+3?'), null);
+  assert.equal(idx.checkAndAdd('b', 'What is 2*3?'), null);
+  assert.equal(idx.size, 2);
+});
+
+test('exact and lightly edited copies are near-duplicates of the first; unrelated texts are not', () => {
+  const idx = new MinHashLsh();
+  assert.equal(idx.checkAndAdd('orig', LONG), null);
+  const exact = idx.checkAndAdd('copy', LONG.toUpperCase());
+  assert.deepEqual(exact, { duplicateOf: 'orig', jaccard: 1 });
+  const edited = idx.checkAndAdd('edit', LONG.replace('uniform', 'constant'));
+  assert.equal(edited?.duplicateOf, 'orig');
+  assert.ok(edited!.jaccard >= 0.8 && edited!.jaccard < 1, `jaccard ${edited!.jaccard}`);
+  assert.equal(idx.checkAndAdd('other', 'Find all real numbers x such that x squared minus five x plus six equals zero, and give their sum.'), null);
+  assert.equal(idx.size, 2);
+});
+
+test('the signature estimate tracks the true Jaccard of the shingle sets', () => {
+  const words = Array.from({ length: 200 }, (_, i) => `w${i}`);
+  const idx = new MinHashLsh({ numPerm: 256, shingleSize: 1 });
+  for (const overlap of [50, 100, 150]) {
+    // A = w0..w149, B = w(150-overlap)..w199: they share `overlap` words
+    const a = words.slice(0, 150).join(' ');
+    const b = words.slice(150 - overlap, 200).join(' ');
+    const sa = new Set(tokenize(a));
+    const sb = new Set(tokenize(b));
+    const inter = [...sa].filter((x) => sb.has(x)).length;
+    const truth = inter / (sa.size + sb.size - inter);
+    const est = MinHashLsh.estimate(idx.signature(a), idx.signature(b));
+    assert.ok(Math.abs(est - truth) < 0.12, `overlap ${overlap}: estimate ${est} vs true ${truth}`);
+  }
+});
+
+test('seeded and deterministic: two indexes with one seed agree value for value; another seed differs', () => {
+  const a = new MinHashLsh({ seed: 7 }).signature(LONG);
+  const b = new MinHashLsh({ seed: 7 }).signature(LONG);
+  const c = new MinHashLsh({ seed: 8 }).signature(LONG);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  assert.equal(shingleHashes('', 3).length, 0);
+  assert.equal(shingleHashes('one two', 3).length, 1);
+});
+
+test('LSH parameters follow the threshold', () => {
+  for (const [t, n] of [[0.5, 64], [0.8, 64], [0.9, 128]] as const) {
+    const { bands, rows } = optimalBands(t, n);
+    assert.ok(bands * rows <= n);
+    // the S-curve rises through the threshold
+    assert.ok(candidateProbability(t - 0.25, bands, rows) < 0.5 && candidateProbability(Math.min(1, t + 0.1), bands, rows) > 0.5, `${t}/${n}: b=${bands} r=${rows}`);
+  }
+  assert.throws(() => new MinHashLsh({ threshold: 0 }), /threshold/);
+  assert.throws(() => new MinHashLsh({ bands: 40, rows: 4, numPerm: 64 }), /exceeds numPerm/);
+});
+
+test('the index keeps finding duplicates after its table grows', () => {
+  const idx = new MinHashLsh();
+  const text = (i: number) => `Problem ${i}: a train leaves station ${i} at ${i % 12} o'clock travelling ${i * 3} miles per hour towards city ${i * 7}; when does it arrive if the distance is ${i * 11} miles?`;
+  for (let i = 0; i < 1500; i++) assert.equal(idx.checkAndAdd(`p${i}`, text(i)), null, `p${i} wrongly a duplicate`);
+  for (const i of [0, 777, 1499]) assert.equal(idx.checkAndAdd(`again${i}`, text(i))?.duplicateOf, `p${i}`);
+  assert.equal(idx.size, 1500);
+  assert.ok(idx.bytes > 1500 * 64 * 2);
+});
+
+test('nearDedupe as a Source: drops later near-duplicates across sources as counted quarantine items, passes the rest through', async () => {
+  const bad: SourceItem = { kind: 'quarantine', record: { file: 'a.jsonl', line: 3, reason: 'invalid', raw: '{' } };
+  const s = nearDedupe([
+    memorySource('a', [['a1', LONG], bad, ['a2', 'Compute the sum of the first one hundred positive integers and explain the method you use.']]),
+    memorySource('b', [['b1', LONG.replace('12 meters', '12 metres')], ['b2', 'Name three prime numbers larger than fifty and show why each one is prime.']]),
+  ]);
+  const items = await collect(s);
+  assert.deepEqual(items.map((i) => (i.kind === 'prompt' ? i.prompt.id : `Q:${i.record.reason}`)), [
+    'a1', 'Q:invalid', 'a2', `Q:${(items[3] as { record: { reason: string } }).record.reason}`, 'b2',
+  ]);
+  const q = items[3] as Extract<SourceItem, { kind: 'quarantine' }>;
+  assert.match(q.record.reason, /^near-duplicate of a1 \(estimated Jaccard 0\.\d\d\)$/);
+  assert.equal(q.record.file, 'near-dedupe:b');
+  assert.equal(q.record.line, 3); // third prompt this stage saw
+  const raw = JSON.parse(q.record.raw);
+  assert.equal(raw.id, 'b1');
+  assert.equal(raw.duplicate_of, 'a1');
+  assert.ok(raw.jaccard >= 0.8);
+  assert.deepEqual(s.stats(), { seen: 4, kept: 3, dropped: 1 });
+  // a second read starts from an empty index and gives the same answer
+  assert.deepEqual(await collect(s), items);
+  assert.equal(s.name, 'a+b');
+  assert.equal(s.describe().stage, 'near-dedupe');
+  assert.notEqual(await s.digest(), 'digest-a');
+});
