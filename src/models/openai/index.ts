@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type { Backend } from '../sampler.ts';
+import { OpenAIOptions, type OpenAIOptionsInput } from './options.ts';
+import { OpenAISampler } from './sampler.ts';
+
+export { OpenAIOptions, type OpenAIOptionsInput } from './options.ts';
+export { OpenAISampler } from './sampler.ts';
+
+/** The backend kind; `distillery batch` recognises it. */
+export const OPENAI_KIND = 'openai';
+
+export interface OpenAIBackend extends Backend {
+  readonly options: OpenAIOptions;
+}
+
+/**
+ * An OpenAI-compatible backend (vLLM, SGLang, TGI, llama.cpp server, hosted APIs):
+ * `openai({ baseUrl: 'http://127.0.0.1:8000/v1', model: 'deepseek-ai/DeepSeek-R1', concurrency: 256 })`.
+ * The API key is read from `process.env[apiKeyEnv]` when the sampler opens; it is never described or logged.
+ */
+export function openai(input: OpenAIOptionsInput): OpenAIBackend {
+  const parsed = OpenAIOptions.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw Object.assign(new Error(`openai backend: ${issue.path.join('.') || '(options)'}: ${issue.message}`), { name: 'ConfigError' });
+  }
+  const options = Object.freeze(parsed.data);
+  const keyRequired = input.apiKeyEnv !== undefined;
+  return {
+    kind: OPENAI_KIND,
+    options,
+    batchSize: 1,
+    concurrency: options.concurrency,
+    describe: () => ({
+      kind: OPENAI_KIND,
+      model: options.model,
+      endpoint: options.endpoint,
+      n: options.n,
+      prefill: options.prefill,
+      ...(options.chatTemplate !== undefined ? { chatTemplateSha256: createHash('sha256').update(options.chatTemplate).digest('hex') } : {}),
+      ...(Object.keys(options.extraBody).length > 0 ? { extraBody: options.extraBody } : {}),
+    }),
+    async open() {
+      const apiKey = process.env[options.apiKeyEnv];
+      if (keyRequired && !apiKey) {
+        throw Object.assign(new Error(`openai backend: environment variable ${options.apiKeyEnv} is not set (it holds the API key)`), { name: 'ConfigError' });
+      }
+      return new OpenAISampler(options, apiKey || undefined);
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { GenerationConfig } from '../../../schemas/generation.ts';
+import type { Prompt } from '../../../schemas/prompt.ts';
+import type { GeneratedSample, SampleRequest, Sampler } from '../sampler.ts';
+import { UsageLedger } from './cost.ts';
+import { JsonHttpClient } from './http-client.ts';
+import type { OpenAIOptions } from './options.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { estimatePromptTokens, type PromptRenderer, promptRenderer, requestBody } from './request-body.ts';
+import { mapResponse, responseProblem } from './response-mapping.ts';
+import { type RetriedResult, withRetries } from './retry.ts';
+import { requestSeed } from './seed.ts';
+
+/** HTTP statuses that mean "this server does not take `n` > 1": fall back to one request per sample. */
+const N_REFUSED = new Set([400, 422]);
+
+/**
+ * A live OpenAI-compatible sampler. One `n` request per prompt (shared prefill) unless `n` is off or refused;
+ * every request goes through the concurrency limit, the rate limiter and the retry loop; a request that keeps
+ * failing yields `error` samples with the reason, never a throw (only the caller's abort throws).
+ */
+export class OpenAISampler implements Sampler {
+  readonly model: string;
+  private readonly client: JsonHttpClient;
+  private readonly limit: LimitFunction;
+  private readonly rate: RateLimiter;
+  private readonly render: PromptRenderer | null;
+  private readonly ledger: UsageLedger;
+  private useN: boolean;
+
+  constructor(
+    private readonly options: OpenAIOptions,
+    apiKey: string | undefined,
+  ) {
+    this.model = options.model;
+    this.client = new JsonHttpClient(options.baseUrl, options.concurrency, apiKey ? { authorization: `Bearer ${apiKey}` } : {}, options.timeoutMs);
+    this.limit = pLimit(options.concurrency);
+    this.rate = new RateLimiter({ rpm: options.rpm, tpm: options.tpm });
+    this.render = options.endpoint === 'completions' ? promptRenderer(options) : null;
+    this.ledger = new UsageLedger(options.prices);
+    this.useN = options.n;
+  }
+
+  async generate(requests: readonly SampleRequest[], config: GenerationConfig, signal?: AbortSignal): Promise<GeneratedSample[]> {
+    const groups = await Promise.all(requests.map((r) => this.generateGroup(r, config, signal)));
+    return groups.flat();
+  }
+
+  private async generateGroup(req: SampleRequest, config: GenerationConfig, signal?: AbortSignal): Promise<GeneratedSample[]> {
+    if (this.useN && req.indices.length > 1) {
+      const res = await this.call(req.prompt, config, req.indices.length, requestSeed(config.seed, req.keys[0]), signal);
+      if (res.ok || res.retryable || !N_REFUSED.has(res.status ?? 0)) return this.samplesOf(req.prompt, req.indices, res);
+      // The server refused `n`: from now on, k single requests (each with its own per-sample seed).
+      this.useN = false;
+      this.ledger.nFallbacks++;
+    }
+    const singles = await Promise.all(
+      req.indices.map(async (index, i) => {
+        const res = await this.call(req.prompt, config, 1, requestSeed(config.seed, req.keys[i]), signal);
+        return this.samplesOf(req.prompt, [index], res);
+      }),
+    );
+    return singles.flat();
+  }
+
+  /** One logical request: retried attempts, each inside the concurrency limit and the rate limits. */
+  private call(prompt: Prompt, config: GenerationConfig, n: number, seed: number, signal?: AbortSignal): Promise<RetriedResult> {
+    const body = requestBody(this.options, this.render, prompt, config, n, seed);
+    const path = this.options.endpoint === 'chat' ? '/chat/completions' : '/completions';
+    const estimate = estimatePromptTokens(body) + config.maxTokens * n;
+    const attempt = () =>
+      this.limit(async () => {
+        this.ledger.requests++;
+        if (this.rate.active) {
+          const wait = this.rate.reserve(estimate);
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+        const r = await this.client.post(path, body, signal);
+        if (this.rate.active) {
+          const usage = r.ok ? (r.json as { usage?: { total_tokens?: number } }).usage?.total_tokens : 0;
+          this.rate.settle(estimate, usage ?? estimate);
+        }
+        if (!r.ok) this.ledger.recordFailure(r.reason);
+        return r;
+      });
+    return withRetries(attempt, this.options, signal, (json) => responseProblem(json, this.options.endpoint, n), () => this.ledger.retries++);
+  }
+
+  private samplesOf(prompt: Prompt, indices: readonly number[], res: RetriedResult): GeneratedSample[] {
+    this.ledger.samples += indices.length;
+    if (!res.ok) {
+      this.ledger.failedRequests++;
+      this.ledger.errorSamples += indices.length;
+      const error = `openai ${this.model}: ${res.attempts} attempt(s) failed; last: ${res.reason}`;
+      return indices.map((index) => this.errorSample(prompt.id, index, error));
+    }
+    const mapped = mapResponse(res.json, this.options.endpoint);
+    this.ledger.recordUsage(mapped.promptTokens, mapped.completionTokens);
+    return indices.map((index, i) => {
+      const c = mapped.choices[i];
+      if (c.error !== null) {
+        this.ledger.errorSamples++;
+        return this.errorSample(prompt.id, index, `openai ${this.model}: ${c.error}`);
+      }
+      return {
+        promptId: prompt.id,
+        index,
+        prefill: this.options.prefill,
+        text: c.text,
+        finishReason: c.finishReason,
+        promptTokens: mapped.promptTokens,
+        completionTokens: c.completionTokens,
+        error: null,
+      };
+    });
+  }
+
+  private errorSample(promptId: string, index: number, error: string): GeneratedSample {
+    return { promptId, index, prefill: this.options.prefill, text: '', finishReason: 'error', promptTokens: 0, completionTokens: 0, error };
+  }
+
+  /** Requests, retries, failures by kind, tokens and cost (when prices are set), for the build report. */
+  report(): Record<string, unknown> {
+    return { backend: 'openai', model: this.model, ...this.ledger.report() };
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
