@@ -64,7 +64,7 @@ test('flags lightly edited eval items by 8-gram overlap, names the eval file, id
   const q = items[1] as Extract<SourceItem, { kind: 'quarantine' }>;
   assert.equal(q.record.file, 'decontaminate:train');
   assert.deepEqual({ ...JSON.parse(q.record.raw), messages: undefined }, {
-    id: 'edited', source: 'train', domain: 'general', eval_file: 'gsm.jsonl', eval_id: '1', ngram: 'natalia sold clips to 48 of her friends', ngram_size: 8, overlaps: 2, match: 'ngram', messages: undefined,
+    id: 'edited', source: 'train', domain: 'general', stage: 'decontaminate', eval_file: 'gsm.jsonl', eval_id: '1', ngram: 'natalia sold clips to 48 of her friends', ngram_size: 8, overlaps: 2, match: 'ngram', messages: undefined,
   });
   assert.deepEqual(s.stats(), { seen: 4, kept: 1, dropped: 3 });
 });

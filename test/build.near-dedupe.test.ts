@@ -103,8 +103,8 @@ test('nearDedupe as a Source: drops later near-duplicates across sources as coun
     'a1', 'Q:invalid', 'a2', `Q:${(items[3] as { record: { reason: string } }).record.reason}`, 'b2',
   ]);
   const q = items[3] as Extract<SourceItem, { kind: 'quarantine' }>;
-  assert.match(q.record.reason, /^near-duplicate of a1 \(estimated Jaccard 0\.\d\d\)$/);
-  assert.equal(q.record.file, 'near-dedupe:b');
+  assert.match(q.record.reason, /^near-duplicate: of a1 \(estimated Jaccard 0\.\d\d\)$/);
+  assert.equal(q.record.file, 'near-dedupe:b'); // the memory source gives no origin: stage and source
   assert.equal(q.record.line, 3); // third prompt this stage saw
   const raw = JSON.parse(q.record.raw);
   assert.equal(raw.id, 'b1');

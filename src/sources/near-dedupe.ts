@@ -7,7 +7,7 @@ export type NearDedupeOptions = Partial<MinHashOptions>;
 /**
  * The near-duplicate prompt filter: MinHash over word shingles of the user turns with LSH banding. The first
  * prompt of a near-duplicate group is kept; each later one is dropped as a quarantine item with reason
- * `near-duplicate of <id> (estimated Jaccard 0.91)` and its detail `{ duplicate_of, jaccard }`.
+ * `near-duplicate: of <id> (estimated Jaccard 0.91)` and its detail `{ duplicate_of, jaccard }`.
  */
 export function nearDedupeFilter(options: NearDedupeOptions = {}): PromptFilter & { index(): MinHashLsh | null } {
   const opts = { ...DEFAULT_MINHASH, ...options };
@@ -27,7 +27,7 @@ export function nearDedupeFilter(options: NearDedupeOptions = {}): PromptFilter 
         const jaccard = Math.round(dup.jaccard * 1000) / 1000;
         return {
           keep: false,
-          reason: `near-duplicate of ${dup.duplicateOf} (estimated Jaccard ${jaccard.toFixed(2)})`,
+          reason: `near-duplicate: of ${dup.duplicateOf} (estimated Jaccard ${jaccard.toFixed(2)})`,
           detail: { duplicate_of: dup.duplicateOf, jaccard },
         };
       };

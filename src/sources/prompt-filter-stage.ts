@@ -20,7 +20,7 @@ export interface FilteredSource extends Source {
 }
 
 export interface PromptFilter {
-  /** Stage name, e.g. "near-dedupe"; the file column of its quarantine rows is `<name>:<prompt source>`. */
+  /** Stage name, e.g. "near-dedupe"; recorded in the raw JSON of its quarantine rows. */
   readonly name: string;
   /** JSON-serialisable options (hashed into the pipeline config). */
   describe(): Record<string, unknown>;
@@ -34,9 +34,10 @@ const RAW_CAP = 4096;
 
 /**
  * Wrap one or more sources with a prompt filter: their items are read in order (quarantine items pass through),
- * kept prompts pass on, and each dropped prompt becomes a quarantine item — never silently lost. Its `line` is
- * the prompt's 1-based position in this stage's input, which is deterministic for deterministic sources, so a
- * resumed build recognises it as already recorded.
+ * kept prompts pass on, and each dropped prompt becomes a quarantine item — never silently lost. The item keeps
+ * the prompt's origin (`at`: file and line) when the source gave one; otherwise its file is `<stage>:<source>`
+ * and its line the prompt's 1-based position in this stage's input, deterministic for deterministic sources,
+ * so a resumed build recognises it as already recorded. The reason's first word (before ':') is the category.
  */
 export function filterSources(filter: PromptFilter, inputs: Source | readonly Source[]): FilteredSource {
   const sources = Array.isArray(inputs) ? [...inputs] : [inputs as Source];
@@ -70,7 +71,7 @@ export function filterSources(filter: PromptFilter, inputs: Source | readonly So
             yield item;
           } else {
             stats.dropped++;
-            yield { kind: 'quarantine', record: dropRecord(filter.name, item.prompt, stats.seen, d.reason, d.detail) };
+            yield { kind: 'quarantine', record: dropRecord(filter.name, item, stats.seen, d.reason, d.detail) };
           }
         }
       }
@@ -78,10 +79,11 @@ export function filterSources(filter: PromptFilter, inputs: Source | readonly So
   };
 }
 
-function dropRecord(stage: string, prompt: Prompt, position: number, reason: string, detail: Record<string, unknown>): QuarantineRecord {
-  let raw = JSON.stringify({ id: prompt.id, source: prompt.source, domain: prompt.domain, ...detail, messages: prompt.messages });
+function dropRecord(stage: string, item: Extract<SourceItem, { kind: 'prompt' }>, position: number, reason: string, detail: Record<string, unknown>): QuarantineRecord {
+  const { prompt, at } = item;
+  let raw = JSON.stringify({ id: prompt.id, source: prompt.source, domain: prompt.domain, stage, ...detail, messages: prompt.messages });
   if (raw.length > RAW_CAP) raw = raw.slice(0, RAW_CAP);
-  return { file: `${stage}:${prompt.source}`, line: position, reason, raw };
+  return at ? { file: at.file, line: at.line, reason, raw } : { file: `${stage}:${prompt.source}`, line: position, reason, raw };
 }
 
 /** The text a prompt filter compares: the user turns (a shared system prompt would make every pair look alike). */
