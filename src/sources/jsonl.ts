@@ -61,7 +61,7 @@ export function jsonl(file: string | URL, options: FileSourceOptions = {}): Sour
           continue;
         }
         try {
-          yield { kind: 'prompt', prompt: rowToPrompt(row, { ...options, source: name }) };
+          yield { kind: 'prompt', prompt: rowToPrompt(row, { ...options, source: name }), at: { file: shown, line: l.line } };
         } catch (e) {
           if (!(e instanceof RowError)) throw e;
           yield quarantineItem(shown, l.line, e.category, e.message, text);

@@ -38,7 +38,7 @@ export function parquet(file: string | URL, options: FileSourceOptions = {}): So
             continue;
           }
           try {
-            yield { kind: 'prompt', prompt: rowToPrompt(row, { ...options, source: name }) };
+            yield { kind: 'prompt', prompt: rowToPrompt(row, { ...options, source: name }), at: { file: shown, line: line } };
           } catch (e) {
             if (!(e instanceof RowError)) throw e;
             yield quarantineItem(shown, line, e.category, e.message, json);

@@ -2,7 +2,8 @@ import type { Prompt } from '../../schemas/prompt.ts';
 import type { QuarantineRecord } from '../../schemas/records.ts';
 
 /** A source yields validated prompts, and the rows it could not accept (with file, line and reason). */
-export type SourceItem = { kind: 'prompt'; prompt: Prompt } | { kind: 'quarantine'; record: QuarantineRecord };
+/** `at` (optional, additive) says where a prompt came from, so the engine can quarantine it later (e.g. a reused id). */
+export type SourceItem = { kind: 'prompt'; prompt: Prompt; at?: { file: string; line: number } } | { kind: 'quarantine'; record: QuarantineRecord };
 
 /** What the engine passes to `read` (additive: a source may ignore it). */
 export interface SourceReadOptions {

@@ -1,0 +1,76 @@
+import { parseCli, UsageError } from '../args.ts';
+import { loadPipeline } from '../../pipeline/load-pipeline.ts';
+import { runPipeline, type Progress } from '../../pipeline/engine.ts';
+import { formatReport, progressJson, progressLine } from '../../pipeline/progress.ts';
+import { parseShard, type ShardSpec } from '../../sources/shard.ts';
+
+/** Seconds between JSON progress lines when stderr is not a terminal (DISTILLERY_LOG_SECONDS overrides). */
+const LOG_SECONDS = Number(process.env.DISTILLERY_LOG_SECONDS ?? 5);
+
+/**
+ * `distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N] [--json]`. Exit 0 when done, 130 when stopped by
+ * Ctrl-C / SIGTERM (what was done is committed; the same command resumes), 1 on a config or run error.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCli(argv, {
+    out: { type: 'string', short: 'o' },
+    limit: { type: 'string' },
+    shard: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length !== 1) throw new UsageError('run: expected one pipeline file: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N]');
+  if (!values.out) throw new UsageError('run: --out DIR is required');
+  let limit: number | undefined;
+  if (values.limit !== undefined) {
+    limit = Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`run: --limit must be a positive integer, got "${values.limit}"`);
+  }
+  let shard: ShardSpec | undefined;
+  if (values.shard !== undefined) {
+    try {
+      shard = parseShard(values.shard);
+    } catch (e) {
+      throw new UsageError(`run: ${(e as Error).message}`);
+    }
+  }
+
+  const pipeline = await loadPipeline(positionals[0]);
+
+  const controller = new AbortController();
+  let stops = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++stops > 1) {
+      process.stderr.write(`\ndistillery run: ${sig} again: exiting now; the next run resumes from the last commit\n`);
+      process.exit(130);
+    }
+    process.stderr.write(`\ndistillery run: ${sig}: finishing prompts in flight and committing (press Ctrl-C again to exit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const tty = process.stderr.isTTY === true;
+  let lastLog = 0;
+  let lastDraw = 0;
+  const onProgress = (p: Progress) => {
+    const now = performance.now();
+    if (tty) {
+      if (now - lastDraw < 200) return;
+      lastDraw = now;
+      process.stderr.write(`\r\x1b[2K${progressLine(p)}`);
+    } else if (now - lastLog >= LOG_SECONDS * 1000) {
+      lastLog = now;
+      process.stderr.write(progressJson(p) + '\n');
+    }
+  };
+  try {
+    const report = await runPipeline(pipeline, { out: values.out, limit, shard, signal: controller.signal, onProgress });
+    if (tty) process.stderr.write('\r\x1b[2K');
+    if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
+    else process.stdout.write(formatReport(report) + '\n');
+    return report.interrupted ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,270 @@
+import pLimit from 'p-limit';
+import type { Prompt } from '../../schemas/prompt.ts';
+import type { QuarantineRecord } from '../../schemas/records.ts';
+import { sampleKey, type Sample } from '../../schemas/sample.ts';
+import type { GeneratedSample, SampleRequest, Sampler } from '../models/sampler.ts';
+import type { JudgedSample } from '../select/policy.ts';
+import { promptRows, type PromptRows } from '../select/rows.ts';
+import type { BuildIdentity, BuildStore, ChunkRows } from '../sinks/build-store.ts';
+import { openParquetBuildStore } from '../sinks/parquet-build-store.ts';
+import { ExactDedupe } from '../sources/exact-dedupe.ts';
+import { quarantineItem } from '../sources/quarantine.ts';
+import { inShard, type ShardSpec } from '../sources/shard.ts';
+import { buildReport, countPrompt, countQuarantine, statsFrom, type BuildReport, type BuildStats } from './build-stats.ts';
+import { codeVersion } from './code-version.ts';
+import { canonicalJson, generationHash, pipelineConfigJson, sha256Hex } from './config-hash.ts';
+import type { Pipeline } from './define.ts';
+import { judgeGroup } from './judge-group.ts';
+import { groupBy, orderedMap } from './ordered-map.ts';
+
+export interface Progress {
+  /** Cumulative over the build (resumed runs included). */
+  prompts: number;
+  samples: number;
+  accepted: number;
+  quarantined: number;
+  duplicates: number;
+  commits: number;
+  /** This run. */
+  runPrompts: number;
+  runSamples: number;
+  runSeconds: number;
+  /** Prompts this build will have when done (null until known, or when the sources cannot tell). */
+  totalPrompts: number | null;
+}
+
+export interface RunOptions {
+  out: string;
+  /** Stop after this many prompts (counted over the build, so a resumed run with the same limit finishes it). */
+  limit?: number;
+  shard?: ShardSpec;
+  /** Abort = stop taking prompts, finish those in flight, commit, return an `interrupted` report. */
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Output store (default: Parquet corpora in `out`). */
+  store?: BuildStore;
+}
+
+/** A source item on its way to the sampler, numbered in reading order (resume skips the committed prefix). */
+type Unit = { ordinal: number } & ({ kind: 'prompt'; prompt: Prompt } | { kind: 'quarantine'; record: QuarantineRecord } | { kind: 'duplicate' });
+
+/** What one batch produced, in unit order. */
+interface BatchOutcome {
+  lastOrdinal: number;
+  items: ({ kind: 'prompt'; prompt: Prompt; rows: PromptRows; verdicts: JudgedSample['verdicts'][] } | { kind: 'quarantine'; record: QuarantineRecord } | { kind: 'duplicate' })[];
+}
+
+const emptyChunk = (): ChunkRows => ({ sft: [], distill: [], samples: [], prefs: [], quarantine: [] });
+
+/** Rough text size of a row (string lengths), to roll chunks by shardBytes without serialising rows twice. */
+function approxBytes(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + approxBytes(x), 0);
+  if (v && typeof v === 'object') return Object.values(v).reduce((n: number, x) => n + approxBytes(x), 0);
+  return 8;
+}
+
+/** The identity a build directory is checked against on resume: the pipeline config, plus the shard when sharded. */
+export function buildIdentityConfig(pipeline: Pipeline, shard?: ShardSpec): Record<string, unknown> {
+  const config = pipelineConfigJson(pipeline);
+  return shard && shard.count > 1 ? { ...config, shard: `${shard.index}/${shard.count}` } : config;
+}
+
+/**
+ * Run a pipeline into a build directory: source → validate/quarantine → exact dedupe → shard filter → skip done →
+ * batch → sample (backend.batchSize prompts a call, backend.concurrency calls in flight) → judges in order →
+ * selection → corpus rows → chunk → commit. Work in flight is bounded (a slow sink slows the sampler) and results
+ * are committed in reading order, so a commit covers a prefix of the input: resume skips it exactly.
+ */
+export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise<BuildReport> {
+  const runStart = performance.now();
+  const { generation, backend, judges, selection, output } = pipeline;
+  const configHash = generationHash(backend.describe(), generation);
+  const config = buildIdentityConfig(pipeline, opts.shard);
+  const identity: BuildIdentity = {
+    pipeline: pipeline.name,
+    config,
+    configHash: sha256Hex(canonicalJson(config)),
+    codeVersion: codeVersion(),
+    inputs: await Promise.all(pipeline.sources.map(async (s) => ({ name: s.name, sha256: await s.digest() }))),
+  };
+  const store = opts.store ?? openParquetBuildStore(opts.out, output);
+  let sampler: Sampler | null = null;
+  try {
+    const resume = await store.open(identity);
+    const stats = statsFrom(resume.stats);
+    const start = structuredClone(stats);
+    const resumeFrom = stats.consumed;
+    sampler = await backend.open();
+    const model = sampler.model;
+    const live = sampler;
+    let commits = resume.commits;
+
+    let totalPrompts: number | null = null;
+    if (opts.onProgress) void countPrompts(pipeline, opts).then((n) => (totalPrompts = n), () => {});
+
+    // Source → quarantine / dedupe / shard / limit / skip-done, numbered in reading order.
+    const dedupe = new ExactDedupe(pipeline.dedupe);
+    async function* units(): AsyncGenerator<Unit> {
+      let ordinal = 0;
+      let inScope = 0;
+      for (const source of pipeline.sources) {
+        for await (const item of source.read({ maxPromptBytes: pipeline.maxPromptBytes })) {
+          if (opts.signal?.aborted) return;
+          const o = ordinal++;
+          if (item.kind === 'quarantine') {
+            const where = `${item.record.file}:${item.record.line}`;
+            if (inShard(where, opts.shard) && o >= resumeFrom && !resume.doneQuarantine.has(where)) yield { ordinal: o, kind: 'quarantine', record: item.record };
+            continue;
+          }
+          const p = item.prompt;
+          const seen = dedupe.check(p);
+          if (!inShard(p.id, opts.shard)) continue;
+          if (seen === 'duplicate') {
+            if (o >= resumeFrom) yield { ordinal: o, kind: 'duplicate' };
+            continue;
+          }
+          if (seen === 'duplicate-id') {
+            const at = item.at ?? { file: source.name, line: 0 };
+            const q = quarantineItem(at.file, at.line, 'duplicate-id', `prompt id "${p.id}" was already used by a different prompt`, JSON.stringify(p).slice(0, 2048));
+            if (q.kind === 'quarantine' && o >= resumeFrom && !resume.doneQuarantine.has(`${at.file}:${at.line}`)) yield { ordinal: o, kind: 'quarantine', record: q.record };
+            continue;
+          }
+          if (opts.limit !== undefined && ++inScope > opts.limit) return;
+          if (o < resumeFrom || resume.donePromptIds.has(p.id)) continue;
+          yield { ordinal: o, kind: 'prompt', prompt: p };
+        }
+      }
+    }
+
+    const batchSize = Math.max(1, backend.batchSize);
+    const sampling = pLimit(Math.max(1, backend.concurrency));
+    const indices = Array.from({ length: generation.k }, (_, i) => i);
+
+    async function processBatch(batch: Unit[]): Promise<BatchOutcome> {
+      const prompts = batch.flatMap((u) => (u.kind === 'prompt' ? [u.prompt] : []));
+      const requests: SampleRequest[] = prompts.map((prompt) => ({ prompt, indices, keys: indices.map((i) => sampleKey(prompt.id, i, configHash)) }));
+      let generated: GeneratedSample[] = [];
+      let failure: string | null = null;
+      if (requests.length > 0) {
+        try {
+          generated = await sampling(() => live.generate(requests, generation));
+        } catch (e) {
+          failure = `backend ${backend.kind} failed: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }
+      const byKey = new Map(generated.map((g) => [`${g.promptId}\u0000${g.index}`, g]));
+      const done = await Promise.all(
+        prompts.map(async (prompt) => {
+          const samples: Sample[] = indices.map((index) => {
+            const g = byKey.get(`${prompt.id}\u0000${index}`);
+            const base = { key: sampleKey(prompt.id, index, configHash), promptId: prompt.id, index, configHash, model };
+            if (!g) return { ...base, prefill: '', text: '', finishReason: 'error', promptTokens: 0, completionTokens: 0, error: failure ?? `backend ${backend.kind} returned no sample ${index} for prompt "${prompt.id}"` };
+            return { ...base, prefill: g.prefill, text: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, error: g.error };
+          });
+          const verdicts = await judgeGroup(judges, prompt, samples);
+          const judged: JudgedSample[] = samples.map((sample, i) => ({ sample, verdicts: verdicts[i] }));
+          let picked;
+          try {
+            picked = selection.select(prompt, judged);
+          } catch (e) {
+            throw new Error(`selection policy failed on prompt "${prompt.id}": ${(e as Error).message}`);
+          }
+          return { prompt, rows: promptRows(prompt, judged, picked, { generation, configHash }), verdicts };
+        }),
+      );
+      const byPrompt = new Map(done.map((d) => [d.prompt, d]));
+      return {
+        lastOrdinal: batch[batch.length - 1].ordinal,
+        items: batch.map((u) => (u.kind === 'prompt' ? { kind: 'prompt' as const, ...byPrompt.get(u.prompt)! } : u)),
+      };
+    }
+
+    // Chunk buffer and commit.
+    let chunk = emptyChunk();
+    let chunkRows = 0;
+    let chunkBytes = 0;
+    let committedConsumed = stats.consumed;
+    let lastCommit = performance.now();
+    const commit = async () => {
+      if (chunkRows === 0 && stats.consumed === committedConsumed) return;
+      stats.seconds = start.seconds + (performance.now() - runStart) / 1000;
+      await store.commit(chunk, structuredClone(stats) as unknown as Record<string, unknown>);
+      commits++;
+      committedConsumed = stats.consumed;
+      chunk = emptyChunk();
+      chunkRows = 0;
+      chunkBytes = 0;
+      lastCommit = performance.now();
+    };
+    const progress = () =>
+      opts.onProgress?.({
+        prompts: stats.prompts,
+        samples: stats.samples,
+        accepted: stats.accepted,
+        quarantined: stats.rows.quarantine,
+        duplicates: stats.duplicates,
+        commits,
+        runPrompts: stats.prompts - start.prompts,
+        runSamples: stats.samples - start.samples,
+        runSeconds: (performance.now() - runStart) / 1000,
+        totalPrompts,
+      });
+
+    const batches = groupBy(units(), (g) => g.filter((u) => u.kind === 'prompt').length >= batchSize || g.length >= batchSize * 8);
+    for await (const outcome of orderedMap(batches, processBatch, Math.max(2, backend.concurrency * 2))) {
+      for (const item of outcome.items) {
+        if (item.kind === 'duplicate') stats.duplicates++;
+        else if (item.kind === 'quarantine') {
+          chunk.quarantine.push(item.record);
+          countQuarantine(stats, item.record.reason);
+          chunkRows++;
+        } else {
+          const { rows } = item;
+          chunk.sft.push(...rows.sft);
+          chunk.distill.push(...rows.distill);
+          chunk.samples.push(...rows.samples);
+          chunk.prefs.push(...rows.prefs);
+          countPrompt(stats, item.prompt.domain, rows, item.verdicts);
+          chunkRows += rows.samples.length;
+          chunkBytes += approxBytes(rows.samples) + approxBytes(rows.sft) + approxBytes(rows.distill) + approxBytes(rows.prefs);
+        }
+      }
+      stats.consumed = outcome.lastOrdinal + 1;
+      progress();
+      const biggest = Math.max(chunk.sft.length, chunk.distill.length, chunk.samples.length, chunk.prefs.length, chunk.quarantine.length);
+      if (biggest >= output.shardRows || chunkBytes >= output.shardBytes || (performance.now() - lastCommit) / 1000 >= output.commitEverySeconds) await commit();
+    }
+    await commit();
+    progress();
+
+    const interrupted = opts.signal?.aborted ?? false;
+    const report = buildReport({
+      pipeline: pipeline.name,
+      out: store.dir,
+      configHash: identity.configHash,
+      interrupted,
+      resumedFromCommits: resume.commits,
+      stats,
+      start,
+      runSeconds: (performance.now() - runStart) / 1000,
+    });
+    if (!interrupted) await store.finish(report as unknown as Record<string, unknown>);
+    return report;
+  } finally {
+    await sampler?.close().catch(() => {});
+    for (const j of judges) await j.close?.().catch(() => {});
+    await store.close();
+  }
+}
+
+/** Prompts the build will have (for the ETA): rows in the sources, over the shard, capped by the limit. */
+async function countPrompts(pipeline: Pipeline, opts: RunOptions): Promise<number | null> {
+  let n = 0;
+  for (const s of pipeline.sources) {
+    if (!s.count) return null;
+    n += await s.count();
+  }
+  if (opts.shard && opts.shard.count > 1) n = Math.ceil(n / opts.shard.count);
+  return opts.limit !== undefined ? Math.min(n, opts.limit) : n;
+}
