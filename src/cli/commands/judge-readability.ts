@@ -1,0 +1,37 @@
+import { UsageError } from '../args.ts';
+import { checkReadability, loadLanguageIdentifier, needsIdentifier, readabilityVerdict, type ReadabilityThresholds } from '../../judges/readability/index.ts';
+import { runJsonlJudgeCommand } from '../jsonl-judge-command.ts';
+
+/**
+ * `distillery judge readability --input cases.jsonl [--output out.jsonl] [--thresholds JSON] [--prefilled-think]`:
+ * lines carry `response`, and optionally `language`, `prompt`, `domain`, `finish_reason`.
+ */
+export async function run(argv: string[]): Promise<number> {
+  let thresholds: ReadabilityThresholds = {};
+  return runJsonlJudgeCommand(
+    argv,
+    'readability',
+    async (row) => {
+      if (typeof row.response !== 'string') throw new Error('missing string field "response"');
+      const str = (k: string) => (typeof row[k] === 'string' ? (row[k] as string) : undefined);
+      const language = thresholds.language ?? str('language');
+      const identify = needsIdentifier(language) ? await loadLanguageIdentifier() : undefined;
+      const report = checkReadability({ response: row.response, language, prompt: str('prompt'), domain: str('domain'), finishReason: str('finish_reason') }, thresholds, identify);
+      const v = readabilityVerdict(report);
+      return { verdict: v.verdict, reason: v.reason, language_consistency: report.languageConsistency, language: report.targetLanguage, defects: report.defects.map((d) => d.kind), metrics: report.metrics };
+    },
+    {
+      extraOptions: { thresholds: { type: 'string' }, 'prefilled-think': { type: 'boolean' } },
+      onOptions: (v) => {
+        if (typeof v.thresholds === 'string') {
+          try {
+            thresholds = JSON.parse(v.thresholds) as ReadabilityThresholds;
+          } catch (e) {
+            throw new UsageError(`judge readability: --thresholds must be JSON, e.g. '{"maxParagraphChars":4000}' (${(e as Error).message})`);
+          }
+        }
+        if (v['prefilled-think'] === true) thresholds = { ...thresholds, prefilledThink: true };
+      },
+    },
+  );
+}

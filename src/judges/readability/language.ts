@@ -1,0 +1,114 @@
+import { proseOf, wordsOf, scriptOf, type Script, type Word } from './prose.ts';
+
+/**
+ * Language consistency of the reasoning (R1's language reward: the share of target-language words in the CoT),
+ * and the longest stretch written in another language (mixing). A few technical terms, symbols and formulas are
+ * short runs and do not make a stretch; formulas and code are removed before counting.
+ *
+ * zh, ja, ko and en are told apart by script (a Han character is a Chinese word, a Latin word is English …).
+ * Other languages share a script with English (fr, de, ru/uk …), so each sentence is given to a language
+ * identifier (eld, chosen by measurement: see docs/readme/quality.md).
+ */
+export interface LanguageConsistency {
+  target: string;
+  /** Share of words in the target language, in [0, 1]; 1 when the reasoning has no words. */
+  share: number;
+  words: number;
+  /** Longest run of consecutive words not in the target language, and where it starts. */
+  longestForeignRun: number;
+  foreignRunSample: string;
+  method: 'script' | 'identifier';
+}
+
+/** Identifies the language of one sentence: an ISO 639-1 code, or '' when unsure. */
+export type LanguageIdentifier = (sentence: string) => string;
+
+const SCRIPT_LANGS: Record<string, readonly Script[]> = {
+  en: ['latin'],
+  zh: ['han'],
+  ja: ['han', 'kana'],
+  ko: ['hangul', 'han'],
+};
+
+export const isScriptLanguage = (lang: string): boolean => lang in SCRIPT_LANGS;
+
+/** Normalise 'zh-CN', 'EN', 'en_US' to the base code the checks use. */
+export function baseLanguage(lang: string): string {
+  return lang.trim().toLowerCase().split(/[-_]/)[0];
+}
+
+/** Script a language is written in, for languages left to the identifier (anything else: latin). */
+function scriptOfLanguage(lang: string): Script {
+  if (['ru', 'uk', 'bg', 'be', 'mk', 'sr', 'kk', 'ky', 'tg', 'mn'].includes(lang)) return 'cyrillic';
+  if (['ar', 'fa', 'ur', 'ps', 'ckb'].includes(lang)) return 'arabic';
+  if (['el', 'he', 'hi', 'th', 'bn', 'ta', 'te', 'ka', 'hy'].includes(lang)) return 'other';
+  return 'latin';
+}
+
+/** Mark each word target (true) or foreign (false). */
+function classify(prose: string, words: Word[], target: string, identify?: LanguageIdentifier, minIdentifyWords = 4): boolean[] {
+  const scripts = SCRIPT_LANGS[target];
+  if (scripts) return words.map((w) => scripts.includes(w.script));
+  if (!identify) throw new Error(`readability: language "${target}" needs a language identifier (only ${Object.keys(SCRIPT_LANGS).join(', ')} are script-based)`);
+  const own = scriptOfLanguage(target);
+  const marks = new Array<boolean>(words.length);
+  // Sentences: the identifier is reliable on a sentence, not on a word.
+  const bounds = [...prose.matchAll(/[.!?。！？;；\n]+/g)].map((m) => m.index + m[0].length);
+  let start = 0;
+  let wi = 0;
+  for (const end of [...bounds, prose.length + 1]) {
+    const from = wi;
+    while (wi < words.length && words[wi].at < end) wi++;
+    const sentenceWords = words.slice(from, wi);
+    const sentence = prose.slice(start, end);
+    start = end;
+    if (sentenceWords.length === 0) continue;
+    const sameScript = sentenceWords.filter((w) => w.script === own).length;
+    let lang = '';
+    if (sameScript >= minIdentifyWords) lang = identify(sentence);
+    for (let i = 0; i < sentenceWords.length; i++) {
+      const w = sentenceWords[i];
+      // Another script is foreign whatever the identifier says; a short or unsure sentence gets the benefit of the doubt.
+      marks[from + i] = w.script !== own ? false : lang === '' || lang === target;
+    }
+  }
+  return marks;
+}
+
+export function languageConsistency(reasoning: string, targetLanguage: string, identify?: LanguageIdentifier): LanguageConsistency {
+  const target = baseLanguage(targetLanguage);
+  const prose = proseOf(reasoning);
+  const words = wordsOf(prose);
+  const method = isScriptLanguage(target) ? 'script' : 'identifier';
+  if (words.length === 0) return { target, share: 1, words: 0, longestForeignRun: 0, foreignRunSample: '', method };
+  const marks = classify(prose, words, target, identify);
+  let inTarget = 0;
+  let run = 0;
+  let best = 0;
+  let bestEnd = -1;
+  marks.forEach((ok, i) => {
+    if (ok) {
+      inTarget++;
+      run = 0;
+    } else if (++run > best) {
+      best = run;
+      bestEnd = i;
+    }
+  });
+  const sample = best > 0 ? prose.slice(words[bestEnd - best + 1].at, words[bestEnd].at + words[bestEnd].text.length).replace(/\s+/g, ' ').slice(0, 80) : '';
+  return { target, share: inTarget / words.length, words: words.length, longestForeignRun: best, foreignRunSample: sample, method };
+}
+
+/** Guess a prompt's language: a dominant non-Latin script decides, else the identifier, else English. */
+export function guessLanguage(text: string, identify?: LanguageIdentifier): string {
+  const words = wordsOf(proseOf(text));
+  if (words.length === 0) return 'en';
+  const count = (s: Script) => words.filter((w) => w.script === s).length;
+  if (count('kana') > 0 && count('kana') + count('han') >= words.length / 2) return 'ja';
+  if (count('hangul') >= words.length / 2) return 'ko';
+  if (count('han') >= words.length / 2) return 'zh';
+  const lang = identify?.(text) ?? '';
+  return lang || 'en';
+}
+
+export { scriptOf };
