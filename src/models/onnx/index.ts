@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend } from '../sampler.ts';
+import type { ExecutionProvider } from './decoder-session.ts';
+import { readModelDir } from './model-dir.ts';
+import { OnnxSampler } from './onnx-sampler.ts';
+
+export { OnnxSampler } from './onnx-sampler.ts';
+export { ModelDirError } from './model-dir.ts';
+
+/** The tiny reasoning model that ships with Distillery (models/distillery-tiny-r1). */
+export const BUNDLED_MODEL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../models/distillery-tiny-r1');
+
+export interface OnnxOptions {
+  /** Model directory in the Optimum / transformers.js decoder layout. Default: the bundled model. */
+  model?: string;
+  /** Graph file inside the directory when it is not model.onnx / onnx/model.onnx (e.g. onnx/model_fp16.onnx). */
+  file?: string;
+  /** onnxruntime intra-op threads (default: onnxruntime's choice, all cores). */
+  threads?: number;
+  /** 'cpu' (default) or 'cuda'. 'cuda' fails with a clear error when the CUDA provider is not installed. */
+  executionProvider?: ExecutionProvider;
+  /** Prompts per generate() call; each brings its k samples into the same decode batch. */
+  batchSize?: number;
+}
+
+/**
+ * The embedded backend: sample in-process with onnxruntime-node. The description (hashed into every sample key)
+ * names the model and the sha256 of its graph, so another model or export is another sample key.
+ */
+export function onnx(options: OnnxOptions = {}): Backend {
+  const dir = path.resolve(options.model ?? BUNDLED_MODEL);
+  const executionProvider = options.executionProvider ?? 'cpu';
+  let description: Record<string, unknown> | null = null;
+  return {
+    kind: 'onnx',
+    batchSize: options.batchSize ?? 16,
+    concurrency: 1,
+    describe() {
+      if (!description) {
+        const spec = readModelDir(dir, options.file);
+        const dataFile = `${spec.modelFile}.data`;
+        description = {
+          kind: 'onnx',
+          model: path.basename(dir),
+          file: path.relative(dir, spec.modelFile),
+          sha256: createHash('sha256').update(readFileSync(spec.modelFile)).digest('hex'),
+          externalDataBytes: existsSync(dataFile) ? statSync(dataFile).size : null,
+          executionProvider,
+        };
+      }
+      return description;
+    },
+    open: () => OnnxSampler.load(dir, { file: options.file, threads: options.threads, executionProvider }),
+  };
+}
