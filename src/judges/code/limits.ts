@@ -6,7 +6,7 @@ export interface RunLimits {
   timeoutMs: number;
   /** RLIMIT_CPU (soft; the hard limit is one second more, so the kernel sends SIGXCPU then SIGKILL). */
   cpuSeconds: number;
-  /** Memory a program may use: RLIMIT_DATA, and the base of RLIMIT_AS (see addressSpaceBytes). */
+  /** Memory a program may use: RLIMIT_AS (plus V8's reservation for JavaScript, see addressSpaceBytes), RLIMIT_DATA for Python, V8's heap limit for JavaScript. */
   memoryBytes: number;
   /** RLIMIT_NPROC: processes/threads (counted in the sandbox's own user namespace). */
   maxProcesses: number;
@@ -30,7 +30,7 @@ export const DEFAULT_LIMITS: RunLimits = {
 
 // V8 reserves virtual address space it never touches (code range, pointer-compression cage): node does not
 // start under an address-space limit below ~1 GiB, so JavaScript gets this much on top of memoryBytes; the
-// heap itself is held by RLIMIT_DATA and --max-old-space-size.
+// heap itself is held by --max-old-space-size.
 const V8_RESERVATION_BYTES = 2 * 1024 * 1024 * 1024;
 
 export function addressSpaceBytes(language: Language, limits: RunLimits): number {
@@ -42,7 +42,9 @@ export function prlimitArgs(language: Language, limits: RunLimits): string[] {
   return [
     `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
     `--as=${addressSpaceBytes(language, limits)}`,
-    `--data=${limits.memoryBytes}`,
+    // node commits its own arenas as private data well past its heap: for JavaScript the heap is held by
+    // --max-old-space-size and everything else by the address-space limit.
+    ...(language === 'python' ? [`--data=${limits.memoryBytes}`] : []),
     `--nproc=${limits.maxProcesses}`,
     `--fsize=${limits.maxFileBytes}`,
     `--nofile=${limits.maxOpenFiles}`,
