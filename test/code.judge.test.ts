@@ -31,7 +31,7 @@ test('a missing sandbox is an error verdict that says what to install, never a f
   assert.equal(v?.verdict, 'error');
   assert.equal(v?.detail?.outcome, 'sandbox_error');
   assert.match(v!.reason, /bubblewrap/);
-  await judge.close();
+  await judge.close?.();
 });
 
 test('codeJudge judges each sample of a prompt from meta tests, with outcome and counts in the verdict', { skip: unavailable }, async () => {
@@ -61,7 +61,7 @@ test('codeJudge judges each sample of a prompt from meta tests, with outcome and
   const [v] = await judge.judge(broken, [samples[0]], { previous: [[]] });
   assert.equal(v?.verdict, 'error');
   assert.match(v!.reason, /prompt none: meta: no tests/);
-  await judge.close();
+  await judge.close?.();
 });
 
 test('distillery judge code: JSONL in, one verdict line per case in order', { skip: unavailable }, async () => {
