@@ -11,6 +11,8 @@ export const OPENAI_KIND = 'openai';
 
 export interface OpenAIBackend extends Backend {
   readonly options: OpenAIOptions;
+  /** The options as given (defaults not filled in): what an override starts from. */
+  readonly input: Readonly<OpenAIOptionsInput>;
 }
 
 /**
@@ -29,6 +31,7 @@ export function openai(input: OpenAIOptionsInput): OpenAIBackend {
   return {
     kind: OPENAI_KIND,
     options,
+    input: Object.freeze({ ...input }),
     batchSize: 1,
     concurrency: options.concurrency,
     describe: () => ({
