@@ -3,6 +3,7 @@ import { loadPipeline } from '../../pipeline/load-pipeline.ts';
 import { runPipeline, type Progress } from '../../pipeline/engine.ts';
 import { formatReport, progressJson, progressLine } from '../../pipeline/progress.ts';
 import { parseShard, type ShardSpec } from '../../sources/shard.ts';
+import { applyBackendOverride, BACKEND_OVERRIDE_FLAGS } from '../backend-override.ts';
 
 /** Seconds between JSON progress lines when stderr is not a terminal (DISTILLERY_LOG_SECONDS overrides). */
 const LOG_SECONDS = Number(process.env.DISTILLERY_LOG_SECONDS ?? 5);
@@ -17,6 +18,7 @@ export async function run(argv: string[]): Promise<number> {
     limit: { type: 'string' },
     shard: { type: 'string' },
     json: { type: 'boolean' },
+    ...BACKEND_OVERRIDE_FLAGS,
   });
   if (positionals.length !== 1) throw new UsageError('run: expected one pipeline file: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N]');
   if (!values.out) throw new UsageError('run: --out DIR is required');
@@ -34,7 +36,8 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
-  const pipeline = await loadPipeline(positionals[0]);
+  // --backend openai --base-url URL --model NAME replaces the pipeline's backend.
+  const pipeline = applyBackendOverride('run', await loadPipeline(positionals[0]), values);
 
   const controller = new AbortController();
   let stops = 0;
