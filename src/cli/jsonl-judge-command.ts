@@ -14,7 +14,13 @@ export async function runJsonlJudgeCommand(
   argv: string[],
   kind: string,
   judgeLine: (row: Record<string, unknown>) => Promise<Record<string, unknown>>,
-  opts: { concurrency?: number; extraOptions?: Record<string, { type: 'string' | 'boolean' }>; onOptions?: (values: Record<string, unknown>) => void } = {},
+  opts: {
+    concurrency?: number;
+    extraOptions?: Record<string, { type: 'string' | 'boolean' }>;
+    onOptions?: (values: Record<string, unknown>) => void;
+    /** Async preparation after the flags are parsed (open a model, a sandbox) and before the first line. */
+    setup?: (values: Record<string, unknown>) => Promise<void>;
+  } = {},
 ): Promise<number> {
   const { values } = parseCli(argv, {
     input: { type: 'string', short: 'i' },
@@ -24,6 +30,7 @@ export async function runJsonlJudgeCommand(
   });
   if (!values.input) throw new UsageError(`judge ${kind}: --input FILE.jsonl is required`);
   opts.onOptions?.(values as Record<string, unknown>);
+  await opts.setup?.(values as Record<string, unknown>);
   const concurrency = values.concurrency ? Number(values.concurrency) : (opts.concurrency ?? 8);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`judge ${kind}: --concurrency must be a positive integer`);
 
