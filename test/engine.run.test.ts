@@ -143,9 +143,9 @@ test('--shard I/N partitions are disjoint and cover every prompt of the unsharde
 
 test('Ctrl-C commits what is done and exits 130; the same command then resumes to the full build', async () => {
   const dir = tempWorkdir('sigint');
-  writeGsm8kPrompts(path.join(dir, 'prompts.jsonl'), 200);
-  writeRecordings(path.join(dir, 'recordings.jsonl'), 200, 2);
-  writePipeline(path.join(dir, 'pipe.ts'), { k: 2, batchSize: 2, concurrency: 1, delayMs: 40 });
+  writeGsm8kPrompts(path.join(dir, 'prompts.jsonl'), 120);
+  writeRecordings(path.join(dir, 'recordings.jsonl'), 120, 2);
+  writePipeline(path.join(dir, 'pipe.ts'), { k: 2, batchSize: 2, concurrency: 1, delayMs: 30 });
   const out = path.join(dir, 'out');
   const { child, done } = startCli(['run', path.join(dir, 'pipe.ts'), '--out', out, '--json'], { env: { DISTILLERY_LOG_SECONDS: '0' } });
   // Interrupt once the run has made progress (a JSON progress line on stderr).
@@ -155,16 +155,16 @@ test('Ctrl-C commits what is done and exits 130; the same command then resumes t
   assert.equal(r.code, 130, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.equal(report.interrupted, true);
-  assert.ok(report.totals.prompts > 0 && report.totals.prompts < 200, `stopped mid-way (${report.totals.prompts} prompts)`);
+  assert.ok(report.totals.prompts > 0 && report.totals.prompts < 120, `stopped mid-way (${report.totals.prompts} prompts)`);
   const [{ n }] = await duck<{ n: number }>(`SELECT count(DISTINCT prompt_id)::INT n FROM read_parquet('${out}/samples/*.parquet')`);
   assert.equal(n, report.totals.prompts, 'everything the report counts is committed');
 
   const resumed = await runCli(['run', path.join(dir, 'pipe.ts'), '--out', out, '--json']);
   assert.equal(resumed.code, 0, resumed.stderr);
   const final = JSON.parse(resumed.stdout);
-  assert.equal(final.totals.prompts, 200);
-  assert.equal(final.run.prompts, 200 - report.totals.prompts);
-  const [{ rows, keys }] = await duck<{ rows: number; keys: number }>(`SELECT count(*)::INT rows, count(DISTINCT key)::INT keys FROM read_parquet('${out}/samples/*.parquet')`);
-  assert.equal(rows, 400);
-  assert.equal(keys, 400);
+  assert.equal(final.totals.prompts, 120);
+  assert.equal(final.run.prompts, 120 - report.totals.prompts);
+  const [{ n_rows, keys }] = await duck<{ n_rows: number; keys: number }>(`SELECT count(*)::INT n_rows, count(DISTINCT key)::INT keys FROM read_parquet('${out}/samples/*.parquet')`);
+  assert.equal(n_rows, 2 * 120);
+  assert.equal(keys, 2 * 120);
 });

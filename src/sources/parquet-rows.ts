@@ -4,11 +4,16 @@ import { InvalidUtf8 } from './prompt-mapping.ts';
 
 let zstdReady: Promise<void> | null = null;
 
-/** hyparquet reads snappy itself; ZSTD (what our sinks and many HF files use) goes through zstd-wasm. */
-async function compressors(): Promise<Compressors> {
+/**
+ * hyparquet reads snappy itself; ZSTD (what our sinks and many HF files use) goes through zstd-wasm.
+ * zstd-wasm's init() must run once per process: a second call re-instantiates the module and decompress calls
+ * made right after it fail ("code -72"), so every reader in the process should take its decompressors from here.
+ */
+export async function parquetCompressors(): Promise<Compressors> {
   zstdReady ??= initZstd();
   await zstdReady;
-  return { ZSTD: (input: Uint8Array) => decompress(input) };
+  // Frames without a content size (hyparquet-writer's) need the page's uncompressed size as the buffer size.
+  return { ZSTD: (input: Uint8Array, outputLength: number) => decompress(input, { defaultHeapSize: Math.max(outputLength, 1) }) };
 }
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -42,7 +47,7 @@ export async function parquetRowCount(file: string): Promise<number> {
 export async function* parquetRowBatches(file: string, columns?: string[]): AsyncGenerator<ParquetRowBatch> {
   const buffer = await asyncBufferFromFile(file);
   const metadata = await parquetMetadataAsync(buffer);
-  const comp = await compressors();
+  const comp = await parquetCompressors();
   let start = 0;
   for (const group of metadata.row_groups) {
     const n = Number(group.num_rows);
