@@ -1,0 +1,54 @@
+import { availableParallelism } from 'node:os';
+import { runJsonlJudgeCommand } from '../jsonl-judge-command.ts';
+import { UsageError } from '../args.ts';
+import { splitResponse } from '../../judges/response.ts';
+import { mathPolicy } from '../../judges/math/policy.ts';
+import { MathWorkerPool } from '../../judges/math/worker-pool.ts';
+
+const HELP = `distillery judge math --input cases.jsonl [--output out.jsonl] [--concurrency N] [--timeout-ms MS] [--r1]
+  Each line: {"id"?, "reference" | "gold", "response" | "pred"}. Output lines: {id?, verdict, reason, extracted}.
+  --r1  the response is R1 output: only the part after </think> counts, and no </think> means no final answer.`;
+
+const asText = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+
+/** `distillery judge math`: judge a JSONL file of (reference, response) pairs in the worker pool. */
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(HELP);
+    return 0;
+  }
+  let pool: MathWorkerPool | null = null;
+  let r1 = false;
+  try {
+    return await runJsonlJudgeCommand(
+      argv,
+      'math',
+      async (row) => {
+        const reference = asText(row.reference ?? row.gold);
+        const response = asText(row.response ?? row.pred);
+        if (reference === null) return { verdict: 'error', reason: 'line has no "reference" (or "gold")', extracted: null };
+        if (response === null) return { verdict: 'fail', reason: 'line has no "response" (or "pred")', extracted: null };
+        let answer = response;
+        if (r1 || response.includes('</think>') || response.includes('<think>')) {
+          const parts = splitResponse(response);
+          if (!parts.thinkClosed) return { verdict: 'fail', reason: 'no final answer: the response never closes </think>', extracted: null };
+          answer = parts.answer;
+        }
+        const v = await pool!.verify(reference, answer);
+        return { verdict: v.verdict, reason: v.reason, extracted: v.extracted };
+      },
+      {
+        concurrency: Math.max(2, availableParallelism() * 2),
+        extraOptions: { 'timeout-ms': { type: 'string' }, r1: { type: 'boolean' } },
+        onOptions: (values) => {
+          const timeout = values['timeout-ms'] === undefined ? undefined : Number(values['timeout-ms']);
+          if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new UsageError('judge math: --timeout-ms must be a positive number');
+          r1 = values.r1 === true;
+          pool = new MathWorkerPool(mathPolicy(timeout ? { timeoutMs: timeout } : {}));
+        },
+      },
+    );
+  } finally {
+    await (pool as MathWorkerPool | null)?.close();
+  }
+}

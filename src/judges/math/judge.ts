@@ -1,0 +1,48 @@
+import type { Prompt } from '../../../schemas/prompt.ts';
+import { responseOf, type Sample } from '../../../schemas/sample.ts';
+import { verdict, type Verdict } from '../../../schemas/verdict.ts';
+import type { Judge } from '../judge.ts';
+import { splitResponse } from '../response.ts';
+import { mathPolicy, type MathPolicy } from './policy.ts';
+import type { MathVerification } from './verify.ts';
+import { MathWorkerPool } from './worker-pool.ts';
+
+export interface MathJudgeOptions {
+  /** Overrides of the equivalence policy (see policy.ts); part of the config hash. */
+  policy?: Partial<MathPolicy>;
+  /** Worker threads (default: one per core). */
+  workers?: number;
+}
+
+/** Turn a verification into the judge's Verdict; `detail` holds what was read on each side. */
+export function toVerdict(v: MathVerification): Verdict {
+  return verdict('math', v.verdict, v.reason, { detail: { extractedReference: v.extracted.reference, extractedResponse: v.extracted.response } });
+}
+
+/**
+ * Rule judge for math: the final answer (after `</think>`) against the prompt's `reference`. A response without
+ * `</think>`, or cut off by the length limit, has no final answer and fails; a prompt without a reference, or with
+ * one that cannot be read, is an `error` (never a pass).
+ */
+export function mathJudge(options: MathJudgeOptions = {}): Judge {
+  const policy = mathPolicy(options.policy);
+  let pool: MathWorkerPool | null = null;
+  const judgeOne = async (prompt: Prompt, sample: Sample): Promise<Verdict> => {
+    if (sample.finishReason === 'error') return verdict('math', 'error', `sample ${sample.key} has no output: ${sample.error ?? 'backend error'}`);
+    if (prompt.reference === null || prompt.reference.trim() === '') return verdict('math', 'error', `prompt ${prompt.id} has no reference answer`);
+    const parts = splitResponse(responseOf(sample));
+    if (!parts.thinkClosed) return verdict('math', 'fail', sample.finishReason === 'length' ? 'truncated: cut at the length limit before </think>' : 'no final answer: the response never closes </think>');
+    if (parts.answer === '') return verdict('math', 'fail', 'no final answer after </think>');
+    pool ??= new MathWorkerPool(policy, options.workers);
+    return toVerdict(await pool.verify(prompt.reference, parts.answer));
+  };
+  return {
+    name: 'math',
+    describe: () => ({ name: 'math', policy: { ...policy } }),
+    judge: (prompt, samples) => Promise.all(samples.map((s) => judgeOne(prompt, s))),
+    close: async () => {
+      await pool?.close();
+      pool = null;
+    },
+  };
+}
