@@ -127,22 +127,27 @@ export default definePipeline({
     await writeFile(part1, `${output.slice(0, 41).join('\n')}\n${output[41].slice(0, 30)}`);
     await writeFile(part2, `${output.slice(41).join('\n')}\n`);
 
+    // Online build with the same requests (n: false), then a one-shot import of all result files: the same corpus.
+    const online = join(tmp, 'online-n1');
+    const r = await cli(['run', pipeline, '--out', online], { TEST_OPENAI_URL: server.baseUrl, TEST_OPENAI_N: '0' });
+    assert.equal(r.code, 0, r.stderr);
+    const oneShot = join(tmp, 'imported-once');
+    const all = await cli(['batch', 'import', pipeline, '--results', part2, '--results', part1, '--out', oneShot]);
+    assert.equal(all.code, 0, all.stderr);
+    await assertSameCorpora(oneShot, online);
+    assert.equal((await rows(oneShot, 'samples', 'key')).length, PROMPTS * 4);
+
+    // Partial first (stops before the first prompt lacking results), then again with all files: resumes to the same build.
     const imported = join(tmp, 'imported');
     const first = await cli(['batch', 'import', pipeline, '--results', part1, '--out', imported]);
     assert.equal(first.code, 3, first.stderr);
     assert.match(first.stderr, /stopped before prompt "q10"/);
-    const partial = await rows(imported, 'samples', 'key');
-    assert.equal(partial.length, 40);
+    assert.equal((await rows(imported, 'samples', 'key')).length, 40);
     const second = await cli(['batch', 'import', pipeline, '--results', part1, '--results', part2, '--out', imported]);
     assert.equal(second.code, 0, second.stderr);
     const again = await cli(['batch', 'import', pipeline, '--results', part2, '--results', part1, '--out', imported]);
     assert.equal(again.code, 0, again.stderr);
-
-    const online = join(tmp, 'online-n1');
-    const r = await cli(['run', pipeline, '--out', online], { TEST_OPENAI_URL: server.baseUrl, TEST_OPENAI_N: '0' });
-    assert.equal(r.code, 0, r.stderr);
     await assertSameCorpora(imported, online);
-    assert.equal((await rows(imported, 'samples', 'key')).length, PROMPTS * 4);
   });
 
   test('shards 0/3, 1/3, 2/3 merged equal the unsharded build; merge refuses overlaps, mixed splits and bad checksums', async () => {

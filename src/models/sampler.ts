@@ -34,6 +34,8 @@ export interface Sampler {
   readonly model: string;
   generate(requests: readonly SampleRequest[], config: GenerationConfig, signal?: AbortSignal): Promise<GeneratedSample[]>;
   close(): Promise<void>;
+  /** Optional (additive): the backend's own counters for the build report (requests, retries, tokens, cost). */
+  report?(): Record<string, unknown>;
 }
 
 /**
