@@ -105,8 +105,9 @@ export function compareAnswers(ref: Node, pred: Node, policy: MathPolicy): Compa
   if (refMany && ordered(pred, refMany)) return elementwise(refMany.items, (pred as { items: Node[] }).items, policy, 'tuple');
   if (predMany) {
     const c = predMany.items.map((p) => compareNodes(ref, p, policy));
-    if (predMany.hedged && policy.rejectHedges) return no(`response hedges between ${predMany.items.length} answers (${show(pred)}); the reference is one value`);
+    // "15 39/40 or 639/40": two spellings of one value are no hedge.
     if (c.every((x) => x.equal)) return yes('every listed value equals the reference');
+    if (predMany.hedged && policy.rejectHedges) return no(`response hedges between ${predMany.items.length} answers (${show(pred)}); the reference is one value`);
     return no(`response lists ${predMany.items.length} values (${show(pred)}); the reference is one value (${show(ref)})`);
   }
   const items = refMany!.items;
@@ -133,7 +134,13 @@ function compareMany(ref: Many, pred: Many, policy: MathPolicy): Comparison {
   return yes(`same ${r.length} values (order-free)`);
 }
 
+const ALL_REALS = /^(all\s*real(\s*numbers)?|\\mathbb\{?r\}?|r|ℝ|\(-∞,∞\))$/i;
+const REAL_LINE: Node = { t: 'tuple', open: '(', close: ')', items: [{ t: 'neg', arg: { t: 'const', name: 'inf' } }, { t: 'const', name: 'inf' }] };
+
 export function compareNodes(ref: Node, pred: Node, policy: MathPolicy): Comparison {
+  // "All real numbers" is the interval (-∞, ∞).
+  if (ref.t === 'text' && ALL_REALS.test(ref.value.trim())) ref = REAL_LINE;
+  if (pred.t === 'text' && ALL_REALS.test(pred.value.trim())) pred = REAL_LINE;
   if (textKey(show(ref)) === textKey(show(pred)) && !(ref.t === 'text' && pred.t === 'text' && ref.value !== pred.value && ref.value.toLowerCase() !== pred.value.toLowerCase())) {
     return yes(`same answer: ${show(ref)}`);
   }
@@ -415,7 +422,7 @@ function realOf(n: Node): number | null {
   return v && v.im === 0 && !Number.isNaN(v.re) ? v.re : null;
 }
 
-const near = (a: number, b: number) => a === b || Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
+const near = (a: number, b: number) => a === b || (Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b)));
 
 /** Membership test of t in the set a node describes; null when the node is not a set of reals. */
 function membership(n: Node): ((t: number) => boolean) | null {

@@ -173,7 +173,7 @@ export function extractAnswer(input: string): Extraction | null {
   const boxed = lastBoxedGroup(text);
   const phrase = afterLastPhrase(text);
   // The last statement of the answer wins: "… \boxed{255} … The final answer is $10,455$."
-  if (boxed && (!phrase || phrase.at < boxed.end)) return { text: boxed.answer, source: 'boxed', fallback: lastNumber(boxed.answer), otherBoxed: boxed.others };
+  if (boxed && (!phrase || phrase.at < boxed.end || !/[\d$\\]/.test(phrase.text))) return { text: boxed.answer, source: 'boxed', fallback: lastNumber(boxed.answer), otherBoxed: boxed.others };
   const gsm = text.lastIndexOf('####');
   if (gsm >= 0) {
     const line = text.slice(gsm + 4).split('\n')[0].trim();

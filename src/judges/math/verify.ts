@@ -15,6 +15,17 @@ export interface MathVerification {
 
 const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d+)?|\.\d+)$/;
 
+/** "-2,1" in plain text reads as a list or as a decimal with a comma; both readings are kept. */
+function alternativeReading(x: Extraction): Node | null {
+  const t = x.text.trim();
+  if (!/^[+-]?\d+,\d+$/.test(t) || /^[+-]?[1-9]\d{0,2},\d{3}$/.test(t)) return null;
+  try {
+    return parseExpression(t, false);
+  } catch {
+    return null;
+  }
+}
+
 function parseSide(x: Extraction): { node: Node; read: string } | null {
   const plainText = (x.source === 'whole' || x.source === 'number' || x.source === 'phrase' || x.source === 'gsm8k') && !/[\\$]/.test(x.text);
   for (const [candidate, plain] of [[x.text, plainText], [x.fallback, true]] as const) {
@@ -76,6 +87,18 @@ export function verifyMath(reference: string, answer: string, policy: MathPolicy
   else return { verdict: 'error', reason: `the reference answer cannot be parsed: ${JSON.stringify(ref.text.slice(0, 120))}`, extracted };
   const predParsed = parseSide(pred);
   const predNode: Node = predParsed ? predParsed.node : { t: 'text', value: pred.text };
-  const c = compareAnswers(refNode, predNode, policy);
+  let c = compareAnswers(refNode, predNode, policy);
+  if (!c.equal) {
+    const refAlt = alternativeReading(ref);
+    const predAlt = alternativeReading(pred);
+    for (const [r, p] of [[refAlt, predNode], [refNode, predAlt], [refAlt, predAlt]] as const) {
+      if (!r || !p) continue;
+      const alt = compareAnswers(r, p, policy);
+      if (alt.equal) {
+        c = { equal: true, reason: `${alt.reason} (reading "a,b" as a list)` };
+        break;
+      }
+    }
+  }
   return { verdict: c.equal ? 'pass' : 'fail', reason: c.reason, extracted };
 }
