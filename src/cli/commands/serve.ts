@@ -1,0 +1,31 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { loadPipeline } from '../../pipeline/load-pipeline.ts';
+import { openAIServer } from '../../models/openai/serve.ts';
+import { parseCli, UsageError } from '../args.ts';
+
+/**
+ * `distillery serve <pipeline.ts> [--host 127.0.0.1] [--port 8000]`: the pipeline's backend (e.g. the embedded ONNX
+ * model) as an OpenAI-compatible chat endpoint. Runs until SIGINT/SIGTERM.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCli(argv, { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '8000' } });
+  if (positionals.length !== 1) throw new UsageError('serve: expected one pipeline file: distillery serve <pipeline.ts> [--host H] [--port P]');
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`serve: --port must be 0-65535, got "${values.port}"`);
+  const pipeline = await loadPipeline(positionals[0]);
+  const sampler = await pipeline.backend.open();
+  const server = openAIServer(sampler);
+  server.listen(port, values.host);
+  await once(server, 'listening');
+  const { address, port: bound } = server.address() as AddressInfo;
+  process.stdout.write(`distillery serve: ${sampler.model} at http://${address}:${bound}/v1\n`);
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  await once(stop.signal, 'abort');
+  server.close();
+  server.closeAllConnections();
+  await sampler.close();
+  return 0;
+}
