@@ -66,7 +66,8 @@ function isSeparator(between: string): boolean {
   const words = rest.split(' ');
   const connective = (w: string) => /^(and|or|和|或|以及|et|y|und)$/i.test(w);
   const others = words.filter((w) => !connective(w));
-  return others.length === 0 || (others.length === 1 && words.some(connective));
+  const discourse = /^(finally|then|so|thus|hence|therefore|but|hmm|wait|actually|maybe|no|not|also|again|check|verify)$/i;
+  return others.length === 0 || (others.length === 1 && !discourse.test(others[0]) && words.some(connective));
 }
 
 /** The last run of boxes joined only by separators, as one answer ("a, b, c"), plus the other box contents. */
