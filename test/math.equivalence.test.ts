@@ -119,3 +119,11 @@ test('matrices and text answers', () => {
   fail('odd', '\\text{oddd}');
   fail('\\text{dog}', '\\text{god}');
 });
+
+test('huge values: exact when feasible, otherwise undecidable, never equal by overflow', () => {
+  fail('10^{10^{10}}', '10^{10^{10}}+1');
+  fail('2^{100000}', '2^{100001}');
+  pass('2^{100000}', '2^{50000} \\cdot 2^{50000}');
+  fail('100000!', '100001!');
+  pass('5!', '120');
+});

@@ -284,10 +284,8 @@ function decimalLiteral(n: Node): { value: Rational; places: number; digits: num
 
 function closeEnough(a: Value, b: Value, tol: number): boolean | null {
   if (a.exact && b.exact) return ratEq(a.exact, b.exact);
-  if (![a.re, a.im, b.re, b.im].every(Number.isFinite)) {
-    if (a.re === b.re && a.im === b.im && a.re === Infinity) return true;
-    return null;
-  }
+  // Overflowed or infinite values carry no digits to compare: undecidable (10^{10^{10}} vs 10^{10^{10}}+1).
+  if (![a.re, a.im, b.re, b.im].every(Number.isFinite)) return null;
   const scale = Math.max(Math.hypot(a.re, a.im), Math.hypot(b.re, b.im));
   if (scale === 0) return true;
   // Values this small or large lose their meaning in floats: undecidable here, never "equal by tolerance".

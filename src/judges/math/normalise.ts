@@ -34,8 +34,8 @@ export function normaliseLatex(input: string): string {
   s = s.replace(/\\q?quad/g, ' ');
   // Degrees: 90^\circ, 90^{\circ}, 90°, \degree.
   s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|°|\\degree(?![a-zA-Z])|\\circ(?![a-zA-Z])/g, ' ');
-  // Trailing sentence punctuation and a stray trailing backslash.
-  s = s.replace(/[\s.。,;:!?\\]+$/u, '');
+  // Trailing sentence punctuation and a stray trailing backslash (not "!": 5! is a factorial).
+  s = s.replace(/[\s.。,;:?\\]+$/u, '').replace(/(?<=[\s.])!+$/u, '').trim();
   s = s.replace(/^[\s:：]+/u, '');
   return s.replace(/\s+/g, ' ').replace(/\u0001/g, '\\\\').trim();
 }

@@ -8,7 +8,7 @@ export interface Rational {
 }
 
 /** Bigger operands than this are not computed exactly (guards against 10^{10^{9}} hanging a worker). */
-export const MAX_EXACT_BITS = 20_000;
+export const MAX_EXACT_BITS = 131_072;
 
 function gcd(a: bigint, b: bigint): bigint {
   if (a < 0n) a = -a;
@@ -36,7 +36,11 @@ export function ratFromDecimal(text: string): Rational | null {
   return rat(num, 10n ** BigInt(frac.length));
 }
 
-const bits = (x: bigint) => (x < 0n ? -x : x).toString(16).length * 4;
+/** Exact bit length of |x|. */
+function bits(x: bigint): number {
+  const hex = (x < 0n ? -x : x).toString(16);
+  return hex === '0' ? 0 : (hex.length - 1) * 4 + parseInt(hex[0], 16).toString(2).length;
+}
 const tooBig = (r: Rational) => bits(r.num) > MAX_EXACT_BITS || bits(r.den) > MAX_EXACT_BITS;
 
 export const ratAdd = (a: Rational, b: Rational) => rat(a.num * b.den + b.num * a.den, a.den * b.den);
@@ -56,7 +60,12 @@ export function ratPowInt(a: Rational, n: bigint): Rational | null {
   if (n === 0n) return rat(1n);
   if (a.num === 0n) return n > 0n ? a : null;
   const mag = n < 0n ? -n : n;
-  const resultBits = Math.max(bits(a.num), bits(a.den)) * Number(mag);
+  const log2 = (x: bigint) => {
+    const b = bits(x);
+    const shift = Math.max(0, b - 53);
+    return Math.log2(Number((x < 0n ? -x : x) >> BigInt(shift))) + shift;
+  };
+  const resultBits = Math.max(log2(a.num), log2(a.den)) * Number(mag);
   if (resultBits > MAX_EXACT_BITS) return null;
   const r = rat(a.num ** mag, a.den ** mag);
   return n < 0n ? ratDiv(rat(1n), r) : r;
