@@ -127,3 +127,9 @@ test('huge values: exact when feasible, otherwise undecidable, never equal by ov
   fail('100000!', '100001!');
   pass('5!', '120');
 });
+
+test('sample points cover negative values', () => {
+  fail('x', '\\sqrt{x^2}');
+  pass('|x|', '\\sqrt{x^2}');
+  pass('x^{2/3}', '(\\sqrt[3]{x})^2');
+});

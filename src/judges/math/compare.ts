@@ -295,7 +295,8 @@ function closeEnough(a: Value, b: Value, tol: number): boolean | null {
 
 function environments(symbols: string[], count: number): Map<string, number>[] {
   if (symbols.length === 0) return [new Map()];
-  return Array.from({ length: count }, (_, k) => new Map(symbols.map((s) => [s, hashUnit(s, k + 1)])));
+  // Every other point is negative, so |x| and √(x²) do not pass for x.
+  return Array.from({ length: count }, (_, k) => new Map(symbols.map((s) => [s, (k % 2 === 1 ? -1 : 1) * hashUnit(s, k + 1)])));
 }
 
 function tryEval(n: Node, env: Map<string, number>): Value | null {
