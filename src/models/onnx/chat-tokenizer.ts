@@ -79,6 +79,7 @@ export class ChatTokenizer {
   }
 
   decode(ids: readonly number[]): string {
+    if (ids.length === 0) return ''; // the tokenizer library rejects an empty list
     return this.tokenizer.decode(ids as number[], { skip_special_tokens: true });
   }
 

@@ -46,7 +46,7 @@ export class DecoderSession {
     try {
       session = await ort.InferenceSession.create(spec.modelFile, {
         executionProviders: [ep],
-        intraOpNumThreads: options.threads,
+        ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,

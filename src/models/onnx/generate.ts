@@ -16,6 +16,8 @@ export interface RowResult {
   text: string;
   finishReason: Exclude<FinishReason, 'error'>;
   completionTokens: number;
+  /** Every generated token id, the EOS included when it ended the row. */
+  tokenIds: number[];
 }
 
 interface Row {
@@ -82,7 +84,7 @@ export async function generateRows(
 
   const finish = (row: Row, reason: RowResult['finishReason'], cut?: number) => {
     const text = tokenizer.decode(row.generated.filter((t) => !eos.has(t)));
-    row.done = { text: cut === undefined ? text : text.slice(0, cut), finishReason: reason, completionTokens: row.generated.length };
+    row.done = { text: cut === undefined ? text : text.slice(0, cut), finishReason: reason, completionTokens: row.generated.length, tokenIds: row.generated };
   };
 
   for (let step = 0; ; step++) {

@@ -3,7 +3,7 @@ import type { GenerationConfig } from '../../../schemas/generation.ts';
 import type { GeneratedSample, SampleRequest, Sampler } from '../sampler.ts';
 import { ChatTokenizer, type RenderedPrompt } from './chat-tokenizer.ts';
 import { DecoderSession, type SessionOptions } from './decoder-session.ts';
-import { generateRows, type RowRequest } from './generate.ts';
+import { generateRows, type RowRequest, type RowResult } from './generate.ts';
 import { readModelDir } from './model-dir.ts';
 
 /** A loaded ONNX model that answers SampleRequests in-process. */
@@ -66,6 +66,11 @@ export class OnnxSampler implements Sampler {
       for (const r of rendered) failAll(r.request, r.prompt.prefill, r.ids.length, `onnx (${this.model}): ${(e as Error).message}`);
     }
     return results;
+  }
+
+  /** Lower level: generate from token ids (prompts[i]) for rows that name their prompt and key. */
+  generateRows(prompts: readonly number[][], rows: readonly RowRequest[], config: GenerationConfig, signal?: AbortSignal): Promise<RowResult[]> {
+    return generateRows(this.session, this.tokenizer, prompts, rows, config, signal);
   }
 
   async close(): Promise<void> {
