@@ -33,7 +33,7 @@ test('fp16 fixture: generates end to end through the backend (float16 logits and
   const backend = onnx({ model: fixture, threads: 1 });
   assert.equal(backend.describe().file, 'model.onnx');
   assert.equal(backend.describe().externalDataBytes, 2130080);
-  const sampler = await backend.open();
+  const sampler = (await backend.open()) as OnnxSampler;
   try {
     const config = GenerationConfig.parse({ temperature: 0.8, topP: 0.95, topK: 40, maxTokens: 12 });
     const requests = [
