@@ -14,6 +14,24 @@ export const OutputConfig = z.object({
 });
 export type OutputConfig = z.infer<typeof OutputConfig>;
 
+/**
+ * Target-driven sampling: sample a prompt in rounds until it has `accepted` accepted samples or has used
+ * `budget` samples (src/pipeline/target-sampling.ts). Without it, every prompt gets exactly `generation.k`.
+ */
+export const TargetSampling = z.object({
+  /** Accepted samples wanted per prompt (m). */
+  accepted: z.number().int().min(1),
+  /** Most samples spent on one prompt. */
+  budget: z.number().int().min(1).max(1024),
+  /** Samples per round (default: generation.k). */
+  round: z.number().int().min(1).max(1024).optional(),
+});
+export type TargetSampling = z.infer<typeof TargetSampling>;
+
+/** Per-domain quotas of selected examples (sft rows): a domain stops taking prompts once its quota is met. */
+export const DomainQuotas = z.record(z.string(), z.number().int().min(0));
+export type DomainQuotas = z.infer<typeof DomainQuotas>;
+
 /** The plain-data part of a pipeline definition (validated with zod; objects like backends are checked apart). */
 export const PipelineOptions = z.object({
   name: z.string().min(1).regex(/^[\w.-]+$/, 'use letters, digits, ".", "_" or "-"'),
@@ -23,5 +41,9 @@ export const PipelineOptions = z.object({
   dedupe: z.boolean().default(true),
   /** Reject a prompt row larger than this (bytes of JSON). */
   maxPromptBytes: z.number().int().min(1).default(1 << 20),
+  /** Target-driven sampling instead of a fixed k (optional, additive). */
+  target: TargetSampling.optional(),
+  /** Per-domain quotas of selected examples (optional, additive). */
+  quotas: DomainQuotas.optional(),
 });
 export type PipelineOptions = z.infer<typeof PipelineOptions>;

@@ -35,6 +35,9 @@ export function pipelineConfigJson(p: Pipeline): Record<string, unknown> {
     output: p.output,
     dedupe: p.dedupe,
     maxPromptBytes: p.maxPromptBytes,
+    // Only when set, so the hash of a pipeline without them is unchanged.
+    ...(p.target ? { target: p.target } : {}),
+    ...(p.quotas ? { quotas: p.quotas } : {}),
   };
 }
 

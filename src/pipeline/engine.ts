@@ -15,6 +15,7 @@ import { codeVersion } from './code-version.ts';
 import { canonicalJson, generationHash, pipelineConfigJson, sha256Hex } from './config-hash.ts';
 import type { Pipeline } from './define.ts';
 import { judgeGroup } from './judge-group.ts';
+import { quotaMet, sampleInRounds, targetReport } from './target-sampling.ts';
 import { groupBy, orderedMap } from './ordered-map.ts';
 
 export interface Progress {
@@ -46,12 +47,12 @@ export interface RunOptions {
 }
 
 /** A source item on its way to the sampler, numbered in reading order (resume skips the committed prefix). */
-type Unit = { ordinal: number } & ({ kind: 'prompt'; prompt: Prompt } | { kind: 'quarantine'; record: QuarantineRecord } | { kind: 'duplicate' });
+type Unit = { ordinal: number } & ({ kind: 'prompt'; prompt: Prompt } | { kind: 'quarantine'; record: QuarantineRecord } | { kind: 'duplicate' } | { kind: 'quota' });
 
 /** What one batch produced, in unit order. */
 interface BatchOutcome {
   lastOrdinal: number;
-  items: ({ kind: 'prompt'; prompt: Prompt; rows: PromptRows; verdicts: JudgedSample['verdicts'][] } | { kind: 'quarantine'; record: QuarantineRecord } | { kind: 'duplicate' })[];
+  items: ({ kind: 'prompt'; prompt: Prompt; rows: PromptRows; verdicts: JudgedSample['verdicts'][] } | { kind: 'quarantine'; record: QuarantineRecord } | { kind: 'duplicate' } | { kind: 'quota' })[];
 }
 
 const emptyChunk = (): ChunkRows => ({ sft: [], distill: [], samples: [], prefs: [], quarantine: [] });
@@ -132,6 +133,11 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
           }
           if (opts.limit !== undefined && ++inScope > opts.limit) return;
           if (o < resumeFrom || resume.donePromptIds.has(p.id)) continue;
+          // Domain quota met by the committed-order count: every later prompt of the domain is skipped too.
+          if (quotaMet(pipeline.quotas, p.domain, stats.domains[p.domain]?.sft ?? 0)) {
+            yield { ordinal: o, kind: 'quota' };
+            continue;
+          }
           yield { ordinal: o, kind: 'prompt', prompt: p };
         }
       }
@@ -141,9 +147,9 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     const sampling = pLimit(Math.max(1, backend.concurrency));
     const indices = Array.from({ length: generation.k }, (_, i) => i);
 
-    async function processBatch(batch: Unit[]): Promise<BatchOutcome> {
-      const prompts = batch.flatMap((u) => (u.kind === 'prompt' ? [u.prompt] : []));
-      const requests: SampleRequest[] = prompts.map((prompt) => ({ prompt, indices, keys: indices.map((i) => sampleKey(prompt.id, i, configHash)) }));
+    // One backend call for a batch of (prompt, indices); a missing or failed sample becomes an error sample.
+    async function sampleBatch(reqs: { prompt: Prompt; indices: readonly number[] }[]): Promise<Map<Prompt, Sample[]>> {
+      const requests: SampleRequest[] = reqs.map(({ prompt, indices: ix }) => ({ prompt, indices: ix, keys: ix.map((i) => sampleKey(prompt.id, i, configHash)) }));
       let generated: GeneratedSample[] = [];
       let failure: string | null = null;
       if (requests.length > 0) {
@@ -154,25 +160,47 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
         }
       }
       const byKey = new Map(generated.map((g) => [`${g.promptId}\u0000${g.index}`, g]));
-      const done = await Promise.all(
-        prompts.map(async (prompt) => {
-          const samples: Sample[] = indices.map((index) => {
+      return new Map(
+        reqs.map(({ prompt, indices: ix }) => [
+          prompt,
+          ix.map((index): Sample => {
             const g = byKey.get(`${prompt.id}\u0000${index}`);
             const base = { key: sampleKey(prompt.id, index, configHash), promptId: prompt.id, index, configHash, model };
             if (!g) return { ...base, prefill: '', text: '', finishReason: 'error', promptTokens: 0, completionTokens: 0, error: failure ?? `backend ${backend.kind} returned no sample ${index} for prompt "${prompt.id}"` };
             return { ...base, prefill: g.prefill, text: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, error: g.error };
-          });
-          const verdicts = await judgeGroup(judges, prompt, samples);
-          const judged: JudgedSample[] = samples.map((sample, i) => ({ sample, verdicts: verdicts[i] }));
-          let picked;
-          try {
-            picked = selection.select(prompt, judged);
-          } catch (e) {
-            throw new Error(`selection policy failed on prompt "${prompt.id}": ${(e as Error).message}`);
-          }
-          return { prompt, rows: promptRows(prompt, judged, picked, { generation, configHash }), verdicts };
-        }),
+          }),
+        ]),
       );
+    }
+
+    async function processBatch(batch: Unit[]): Promise<BatchOutcome> {
+      const prompts = batch.flatMap((u) => (u.kind === 'prompt' ? [u.prompt] : []));
+      // Fixed k: one round of k samples. Target-driven: rounds until m accepted or the budget is spent.
+      const judgedBy = new Map<Prompt, JudgedSample[]>();
+      if (pipeline.target) {
+        const accepted = (p: Prompt, j: JudgedSample[]) => selection.select(p, j).decisions.filter((d) => d.accepted).length;
+        const rounds = await sampleInRounds(prompts, pipeline.target, generation.k, { sample: sampleBatch, judge: (p, s) => judgeGroup(judges, p, s), accepted });
+        for (const [p, r] of rounds) judgedBy.set(p, r.judged);
+      } else {
+        const sampled = prompts.length ? await sampleBatch(prompts.map((prompt) => ({ prompt, indices }))) : new Map<Prompt, Sample[]>();
+        await Promise.all(
+          prompts.map(async (prompt) => {
+            const samples = sampled.get(prompt)!;
+            const verdicts = await judgeGroup(judges, prompt, samples);
+            judgedBy.set(prompt, samples.map((sample, i) => ({ sample, verdicts: verdicts[i] })));
+          }),
+        );
+      }
+      const done = prompts.map((prompt) => {
+        const judged = judgedBy.get(prompt)!;
+        let picked;
+        try {
+          picked = selection.select(prompt, judged);
+        } catch (e) {
+          throw new Error(`selection policy failed on prompt "${prompt.id}": ${(e as Error).message}`);
+        }
+        return { prompt, rows: promptRows(prompt, judged, picked, { generation, configHash }), verdicts: judged.map((j) => j.verdicts) };
+      });
       const byPrompt = new Map(done.map((d) => [d.prompt, d]));
       return {
         lastOrdinal: batch[batch.length - 1].ordinal,
@@ -215,7 +243,10 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     for await (const outcome of orderedMap(batches, processBatch, Math.max(2, backend.concurrency * 2))) {
       for (const item of outcome.items) {
         if (item.kind === 'duplicate') stats.duplicates++;
-        else if (item.kind === 'quarantine') {
+        else if (item.kind === 'quota' || (item.kind === 'prompt' && quotaMet(pipeline.quotas, item.prompt.domain, stats.domains[item.prompt.domain]?.sft ?? 0))) {
+          // Over quota (sampled while the quota was being met by prompts before it): counted, not written.
+          (stats as BuildStats & { quotaSkipped?: number }).quotaSkipped = ((stats as BuildStats & { quotaSkipped?: number }).quotaSkipped ?? 0) + 1;
+        } else if (item.kind === 'quarantine') {
           chunk.quarantine.push(item.record);
           countQuarantine(stats, item.record.reason);
           chunkRows++;
@@ -239,7 +270,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     progress();
 
     const interrupted = opts.signal?.aborted ?? false;
-    const report = buildReport({
+    const report = targetReport(pipeline, buildReport({
       pipeline: pipeline.name,
       out: store.dir,
       configHash: identity.configHash,
@@ -248,7 +279,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       stats,
       start,
       runSeconds: (performance.now() - runStart) / 1000,
-    });
+    }));
     if (!interrupted) await store.finish(report as unknown as Record<string, unknown>);
     return report;
   } finally {

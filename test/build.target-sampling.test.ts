@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { exactAnswerJudge } from '../src/judges/exact-answer.ts';
+import { replay } from '../src/models/replay/index.ts';
+import { definePipeline } from '../src/pipeline/define.ts';
+import { runPipeline } from '../src/pipeline/engine.ts';
+import { keepAccepted } from '../src/select/keep-accepted.ts';
+import { jsonl } from '../src/sources/jsonl.ts';
+
+/** Prompt i's sample j is right when j >= firstRight[i] (never when firstRight is 99). */
+async function fixture(firstRight: number[], domains: string[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'distillery-target-'));
+  const prompts = join(dir, 'prompts.jsonl');
+  await writeFile(prompts, firstRight.map((_, i) => JSON.stringify({ id: `p${i}`, prompt: `q${i}`, reference: '7', domain: domains[i] })).join('\n') + '\n');
+  const rec = join(dir, 'rec.jsonl');
+  const rows = firstRight.flatMap((fr, i) => Array.from({ length: 8 }, (_, j) => ({ prompt_id: `p${i}`, index: j, text: `<think>t</think><answer>${j >= fr ? 7 : 6}</answer>`, completion_tokens: 5 })));
+  await writeFile(rec, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return { dir, prompts, rec };
+}
+
+async function query(sql: string): Promise<unknown[][]> {
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  try {
+    return (await con.runAndReadAll(sql)).getRows();
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+}
+
+test('target-driven sampling: rounds until m accepted or the budget; samples spent per selected example reported', async () => {
+  const f = await fixture([0, 2, 99, 5], ['math', 'math', 'math', 'math']);
+  const out = join(f.dir, 'out');
+  const report = await runPipeline(
+    definePipeline({
+      name: 'target', sources: [jsonl(f.prompts, { mapping: { id: 'id', prompt: 'prompt', reference: 'reference', domain: 'domain' } })], backend: replay({ file: f.rec, batchSize: 2 }),
+      generation: { k: 2 }, target: { accepted: 1, budget: 4, round: 1 }, judges: [exactAnswerJudge()], selection: keepAccepted({ maxPerPrompt: 1 }),
+    }),
+    { out },
+  );
+  const per = await query(`SELECT prompt_id, count(*), max(sample_index), sum(accepted::int) FROM read_parquet('${out}/samples/*.parquet') GROUP BY 1 ORDER BY 1`);
+  // p0 right at once (1 sample); p1 at its third (3); p2 never (budget 4); p3 only at index 5 > budget (4)
+  assert.deepEqual(per.map((r) => [r[0], Number(r[1]), Number(r[2]), Number(r[3])]), [['p0', 1, 0, 1], ['p1', 3, 2, 1], ['p2', 4, 3, 0], ['p3', 4, 3, 0]]);
+  assert.equal(report.sampling.mode, 'target');
+  assert.equal(report.sampling.samplesPerSelected, 12 / 2);
+  assert.equal(report.sampling.perDomain.math.samplesPerSelected, 6);
+});
+
+test('domain quotas: a domain stops once its quota of selected examples is met; the others go on', async () => {
+  const f = await fixture([0, 0, 0, 0, 0, 0], ['math', 'math', 'math', 'math', 'code', 'code']);
+  const out = join(f.dir, 'out');
+  const report = await runPipeline(
+    definePipeline({
+      name: 'quota', sources: [jsonl(f.prompts, { mapping: { id: 'id', prompt: 'prompt', reference: 'reference', domain: 'domain' } })], backend: replay({ file: f.rec, batchSize: 1, concurrency: 1 }),
+      generation: { k: 2 }, quotas: { math: 2 }, judges: [exactAnswerJudge()], selection: keepAccepted({ maxPerPrompt: 1 }),
+    }),
+    { out },
+  );
+  const sft = await query(`SELECT domain, count(*) FROM read_parquet('${out}/sft/*.parquet') GROUP BY 1 ORDER BY 1`);
+  assert.deepEqual(sft.map((r) => [r[0], Number(r[1])]), [['code', 2], ['math', 2]]);
+  assert.equal(report.sampling.quotaSkipped, 2);
+  assert.deepEqual(report.sampling.perDomain.math, { samples: 4, selected: 2, samplesPerSelected: 2, quota: 2, quotaMet: true });
+});
