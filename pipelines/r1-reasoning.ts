@@ -1,0 +1,25 @@
+/**
+ * R1 reasoning data (math, code, logic, science): prompts near-deduplicated and decontaminated → the teacher
+ * samples in rounds until one answer is accepted (at most 8 a prompt) → R1 format, the rule judge of the domain,
+ * the generative judge where the rule failed, readability and language consistency → the shortest accepted
+ * answer a prompt.
+ *
+ *   distillery run pipelines/r1-reasoning.ts --out out/r1-reasoning
+ */
+import { definePipeline } from '../src/pipeline/define.ts';
+import { REASONING_DOMAINS, examplesWanted, quotasFor, r1Backend, r1Selection, r1Sources, reasoningJudges } from './r1-recipe.ts';
+
+const judges = reasoningJudges();
+const total = examplesWanted();
+const reasoningShare = Object.fromEntries(REASONING_DOMAINS.map((d) => [d, 1 / REASONING_DOMAINS.length]));
+
+export default definePipeline({
+  name: 'r1-reasoning',
+  sources: r1Sources(),
+  backend: r1Backend(judges),
+  generation: { k: 4, temperature: 0.6, topP: 0.95, maxTokens: 256, seed: 0 },
+  target: { accepted: 1, budget: 8, round: 4 },
+  quotas: quotasFor(Math.round(total * 0.75), { ...reasoningShare, math: 0.6, code: 0.25, logic: 0.075, science: 0.075 }),
+  judges,
+  selection: r1Selection(),
+});
