@@ -15,7 +15,7 @@ import { codeVersion } from './code-version.ts';
 import { canonicalJson, generationHash, pipelineConfigJson, sha256Hex } from './config-hash.ts';
 import type { Pipeline } from './define.ts';
 import { judgeGroup } from './judge-group.ts';
-import { quotaMet, sampleInRounds, targetReport } from './target-sampling.ts';
+import { quotaMet, sampleInRounds, targetReport, type SamplingReport } from './target-sampling.ts';
 import { groupBy, orderedMap } from './ordered-map.ts';
 
 export interface Progress {
@@ -77,7 +77,7 @@ export function buildIdentityConfig(pipeline: Pipeline, shard?: ShardSpec): Reco
  * selection → corpus rows → chunk → commit. Work in flight is bounded (a slow sink slows the sampler) and results
  * are committed in reading order, so a commit covers a prefix of the input: resume skips it exactly.
  */
-export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise<BuildReport> {
+export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise<BuildReport & { sampling: SamplingReport }> {
   const runStart = performance.now();
   const { generation, backend, judges, selection, output } = pipeline;
   const configHash = generationHash(backend.describe(), generation);

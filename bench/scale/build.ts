@@ -1,0 +1,37 @@
+/**
+ * One scale build, run as a child process by bench/scale.bench.ts (so it can be killed with SIGKILL and resumed):
+ *   node --import tsx bench/scale/build.ts PROMPTS.jsonl OUT_DIR EXAMPLES SHARED_DIR
+ * Prints one JSON line with the report when done.
+ */
+import path from 'node:path';
+import { OutputConfig } from '../../schemas/pipeline.ts';
+import { formatJudge } from '../../src/judges/format.ts';
+import { mathJudge } from '../../src/judges/math/index.ts';
+import { readabilityJudge } from '../../src/judges/readability/index.ts';
+import { definePipeline } from '../../src/pipeline/define.ts';
+import { runPipeline } from '../../src/pipeline/engine.ts';
+import { keepAccepted } from '../../src/select/keep-accepted.ts';
+import { withCardStats } from '../../src/sinks/card-stats-store.ts';
+import { datasetCard } from '../../src/sinks/dataset-card.ts';
+import { openParquetBuildStore } from '../../src/sinks/parquet-build-store.ts';
+import { jsonl } from '../../src/sources/jsonl.ts';
+import { nearDedupe } from '../../src/sources/near-dedupe.ts';
+import { syntheticTeacher } from './synthetic-teacher.ts';
+
+const [promptsFile, out, examplesArg, sharedDir] = process.argv.slice(2);
+const examples = Number(examplesArg);
+
+const pipeline = definePipeline({
+  name: 'r1-scale',
+  sources: [nearDedupe(jsonl(promptsFile, { name: 'scale-prompts', mapping: { id: 'id', prompt: 'prompt', reference: 'reference', domain: 'domain' } }))],
+  backend: syntheticTeacher({ acceptRate: 0.55, meanChars: 4096, truncatedRate: 0.03, sharedDir }),
+  generation: { k: 4, temperature: 0.6, topP: 0.95, maxTokens: 32768, seed: 0 },
+  target: { accepted: 1, budget: 8, round: 4 },
+  quotas: { math: examples },
+  output: OutputConfig.parse({ shardRows: 50_000, commitEverySeconds: 20 }),
+  judges: [formatJudge({ prefilledThink: true }), mathJudge(), readabilityJudge()],
+  selection: keepAccepted({ maxPerPrompt: 1, prefer: 'shortest', prefsPerPrompt: 1 }),
+});
+const store = withCardStats(openParquetBuildStore(out, pipeline.output, { card: (m) => datasetCard(m) }));
+const report = await runPipeline(pipeline, { out: path.resolve(out), store });
+process.stdout.write(`${JSON.stringify({ totals: report.totals, sampling: report.sampling, run: report.run })}\n`);
