@@ -6,7 +6,6 @@ import type { GeneratedSample, SampleRequest, Sampler } from '../models/sampler.
 import type { JudgedSample } from '../select/policy.ts';
 import { promptRows, type PromptRows } from '../select/rows.ts';
 import type { BuildIdentity, BuildStore, ChunkRows } from '../sinks/build-store.ts';
-import { openParquetBuildStore } from '../sinks/parquet-build-store.ts';
 import { ExactDedupe } from '../sources/exact-dedupe.ts';
 import { quarantineItem } from '../sources/quarantine.ts';
 import { inShard, type ShardSpec } from '../sources/shard.ts';
@@ -14,6 +13,7 @@ import { buildReport, countPrompt, countQuarantine, statsFrom, type BuildReport,
 import { codeVersion } from './code-version.ts';
 import { canonicalJson, generationHash, pipelineConfigJson, sha256Hex } from './config-hash.ts';
 import type { Pipeline } from './define.ts';
+import { defaultBuildStore } from './default-store.ts';
 import { judgeGroup } from './judge-group.ts';
 import { quotaMet, sampleInRounds, targetReport, type SamplingReport } from './target-sampling.ts';
 import { groupBy, orderedMap } from './ordered-map.ts';
@@ -89,7 +89,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     codeVersion: codeVersion(),
     inputs: await Promise.all(pipeline.sources.map(async (s) => ({ name: s.name, sha256: await s.digest() }))),
   };
-  const store = opts.store ?? openParquetBuildStore(opts.out, output);
+  const store = opts.store ?? defaultBuildStore(opts.out, pipeline);
   let sampler: Sampler | null = null;
   try {
     const resume = await store.open(identity);
