@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { OutputConfig } from '../schemas/pipeline.ts';
+import { openParquetBuildStore } from '../src/sinks/parquet-build-store.ts';
+import { readManifest } from '../src/sinks/manifest.ts';
+import { chunkRows } from './support/corpus-rows.ts';
+
+const run = promisify(execFile);
+const bin = new URL('../bin/distillery.mjs', import.meta.url).pathname;
+
+async function inspect(dir: string, ...flags: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, 'inspect', dir, ...flags]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('distillery inspect summarises a build through DuckDB and fails on a checksum mismatch', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'distillery-inspect-'));
+  try {
+    const store = openParquetBuildStore(dir, OutputConfig.parse({ shardRows: 30 }), { workers: 1 });
+    await store.open({ pipeline: 'inspect-test', config: {}, configHash: 'c'.repeat(64), codeVersion: 'test', inputs: [] });
+    const chunk = chunkRows(0, 40, { k: 4, meanChars: 300 });
+    chunk.quarantine.push({ file: 'in.jsonl', line: 9, reason: 'missing field "problem"', raw: '{}' });
+    await store.commit(chunk, {});
+    await store.finish({});
+    await store.close();
+
+    const ok = await inspect(dir, '--json');
+    assert.equal(ok.code, 0, ok.stderr);
+    const r = JSON.parse(ok.stdout);
+    assert.equal(r.healthy, true);
+    assert.deepEqual(
+      r.corpora.map((c: { corpus: string; rows: number; manifestRows: number }) => [c.corpus, c.rows, c.manifestRows]),
+      [['sft', 40, 40], ['distill', 40, 40], ['samples', 160, 160], ['prefs', 40, 40], ['quarantine', 1, 1]],
+    );
+    assert.deepEqual(r.acceptanceByDomain.find((d: { domain: string }) => d.domain === 'math'), { domain: 'math', samples: 40, accepted: 20, rate: 0.5 });
+    assert.deepEqual(r.verdictsByJudge.find((j: { judge: string }) => j.judge === 'math'), { judge: 'math', pass: 80, fail: 80, error: 0, passRate: 0.5 });
+    assert.equal(r.topRejectionReasons[0].judge, 'math');
+    assert.deepEqual(r.topDisagreements, [{ disagreement: 'math:fail/generative:pass', count: 40 }]);
+    const completion = r.tokenPercentiles.find((t: { corpus: string; column: string }) => t.corpus === 'samples' && t.column === 'completion_tokens');
+    assert.ok(completion.p50 > 0 && completion.p50 <= completion.p90 && completion.p90 <= completion.max);
+    assert.equal(r.checksums.problems.length, 0);
+
+    const text = await inspect(dir);
+    assert.match(text.stdout, /Acceptance by domain/);
+    assert.match(text.stdout, /shards match the manifest/);
+
+    // Flip one byte inside a committed shard: same size, different checksum.
+    const m = (await readManifest(dir))!;
+    const victim = join(dir, m.shards.find((s) => s.corpus === 'sft')!.path);
+    const bytes = await readFile(victim);
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    await writeFile(victim, bytes);
+    const bad = await inspect(dir);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout, /mismatch\s+sft\/part-00000/);
+    assert.match(bad.stderr, /does not match its manifest/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
