@@ -24,16 +24,21 @@ const identity: BuildIdentity = {
 };
 const output = OutputConfig.parse({ shardRows: 9, shardBytes: 200_000, rowGroupBytes: 20_000 });
 
-/** A small build: 3 commits of whole prompts, one with a quarantined row. */
+/** A small build: 3 commits of whole prompts, one with a quarantined row; closed and resumed after commit 2. */
 async function smallBuild(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'distillery-card-'));
   const card = (m: Parameters<typeof datasetCard>[0]) => datasetCard(m, { license: 'mit' });
-  const store = withCardStats(openParquetBuildStore(dir, output, { card }));
+  let store = withCardStats(openParquetBuildStore(dir, output, { card }));
   await store.open(identity);
   await store.commit(chunkRows(0, 6, { meanChars: 300 }), { prompts: 6 });
   const second = chunkRows(6, 12, { meanChars: 300 });
   second.quarantine.push({ file: 'prompts.jsonl', line: 40, reason: 'near-duplicate: of p0000001 (estimated Jaccard 0.93)', raw: '{}' });
   await store.commit(second, { prompts: 12 });
+  // A resumed build continues the card figures from the committed stats.
+  await store.close();
+  store = withCardStats(openParquetBuildStore(dir, output, { card }));
+  await store.open(identity);
+  assert.equal(store.cardStats().rows.quarantine, 1);
   await store.commit(chunkRows(12, 20, { meanChars: 300 }), { prompts: 20 });
   await store.finish({ prompts: 20, wall_seconds: 1.5 });
   await store.close();
@@ -76,7 +81,7 @@ test('the card of a build: YAML configs for each corpus, figures, pipeline confi
   assert.ok(readme.includes('"temperature": 0.6'));
   assert.match(readme, /\| format vs math \| \d+ \| \d+ \| \d+\.\d% \|/);
   assert.ok(readme.includes('| wall_seconds | 1.5 |'));
-  // 20 prompts over three commits: the figures count each once
+  // 20 prompts over three commits, one after a resume: the figures count each once
   assert.match(readme, /^20 prompts, /m);
 });
 
