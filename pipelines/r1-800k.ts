@@ -4,12 +4,11 @@
  * quota. Judges are routed by domain (reasoning judges on reasoning domains, general judges on the others).
  *
  *   DISTILLERY_EVALS=../shared/datasets/math500_test.jsonl,../shared/datasets/gsm8k_test.jsonl \
- *   DISTILLERY_REUSE=out/r1-800k-yesterday \
- *   distillery run pipelines/r1-800k.ts --out out/r1-800k-today
+ *   distillery run pipelines/r1-800k.ts --out out/r1-800k-today --reuse out/r1-800k-yesterday
  */
 import { onnx } from '../src/models/onnx/index.ts';
 import { definePipeline } from '../src/pipeline/define.ts';
-import { examplesWanted, generalJudges, quotasFor, r1Backend, r1Selection, r1Sources, reasoningJudges } from './r1-recipe.ts';
+import { examplesWanted, generalJudges, quotasFor, r1Selection, r1Sources, reasoningJudges } from './r1-recipe.ts';
 
 // One judging model for both judge sets (the bundled one by default), opened once.
 const judgeModel = onnx();
@@ -22,7 +21,7 @@ const judges = [...reasoning, ...general];
 export default definePipeline({
   name: 'r1-800k',
   sources: r1Sources(),
-  backend: r1Backend(judges),
+  backend: onnx(),
   generation: { k: 4, temperature: 0.6, topP: 0.95, maxTokens: 256, seed: 0 },
   target: { accepted: 1, budget: 8, round: 4 },
   quotas: quotasFor(examplesWanted()),

@@ -5,15 +5,16 @@
  *
  *   distillery run pipelines/r1-general.ts --out out/r1-general
  */
+import { onnx } from '../src/models/onnx/index.ts';
 import { definePipeline } from '../src/pipeline/define.ts';
-import { GENERAL_DOMAINS, examplesWanted, generalJudges, quotasFor, r1Backend, r1Selection, r1Sources } from './r1-recipe.ts';
+import { GENERAL_DOMAINS, examplesWanted, generalJudges, quotasFor, r1Selection, r1Sources } from './r1-recipe.ts';
 
 const judges = generalJudges();
 
 export default definePipeline({
   name: 'r1-general',
   sources: r1Sources(),
-  backend: r1Backend(judges),
+  backend: onnx(),
   // A short CoT: fewer tokens than reasoning data.
   generation: { k: 2, temperature: 0.6, topP: 0.95, maxTokens: 160, seed: 0 },
   target: { accepted: 1, budget: 4, round: 2 },

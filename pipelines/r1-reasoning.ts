@@ -6,8 +6,9 @@
  *
  *   distillery run pipelines/r1-reasoning.ts --out out/r1-reasoning
  */
+import { onnx } from '../src/models/onnx/index.ts';
 import { definePipeline } from '../src/pipeline/define.ts';
-import { REASONING_DOMAINS, examplesWanted, quotasFor, r1Backend, r1Selection, r1Sources, reasoningJudges } from './r1-recipe.ts';
+import { REASONING_DOMAINS, examplesWanted, quotasFor, r1Selection, r1Sources, reasoningJudges } from './r1-recipe.ts';
 
 const judges = reasoningJudges();
 const total = examplesWanted();
@@ -16,7 +17,7 @@ const reasoningShare = Object.fromEntries(REASONING_DOMAINS.map((d) => [d, 1 / R
 export default definePipeline({
   name: 'r1-reasoning',
   sources: r1Sources(),
-  backend: r1Backend(judges),
+  backend: onnx(),
   generation: { k: 4, temperature: 0.6, topP: 0.95, maxTokens: 256, seed: 0 },
   target: { accepted: 1, budget: 8, round: 4 },
   quotas: quotasFor(Math.round(total * 0.75), { ...reasoningShare, math: 0.6, code: 0.25, logic: 0.075, science: 0.075 }),

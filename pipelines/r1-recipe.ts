@@ -5,7 +5,6 @@
  *
  *   DISTILLERY_PROMPTS   comma-separated JSONL/Parquet prompt files (default: datasets/tiny-r1-mix)
  *   DISTILLERY_EVALS     comma-separated evaluation files to decontaminate against (e.g. MATH-500, GSM8K test)
- *   DISTILLERY_REUSE     a previous build directory: reuse its samples (nightly incremental build)
  *   DISTILLERY_EXAMPLES  total examples wanted (default 800000): scales every domain quota
  */
 import type { Verdict } from '../schemas/verdict.ts';
@@ -17,7 +16,6 @@ import type { Judge } from '../src/judges/judge.ts';
 import { mathJudge } from '../src/judges/math/index.ts';
 import { readabilityJudge } from '../src/judges/readability/index.ts';
 import { onnx } from '../src/models/onnx/index.ts';
-import { reuseSamples } from '../src/models/reuse-backend.ts';
 import type { Backend } from '../src/models/sampler.ts';
 import { keepAccepted } from '../src/select/keep-accepted.ts';
 import { decontaminate } from '../src/sources/decontaminate.ts';
@@ -55,11 +53,6 @@ export function r1Sources(): Source[] {
   return [evals.length ? decontaminate(deduped, { evals, ngram: 8 }) : deduped];
 }
 
-/** The teacher: the bundled model by default; reusing a previous build's samples when DISTILLERY_REUSE is set. */
-export function r1Backend(judges: Judge[], teacher: Backend = onnx()): Backend {
-  const previous = env('DISTILLERY_REUSE');
-  return previous ? reuseSamples(previous, teacher, { judges: judges.map((j) => j.describe()) }) : teacher;
-}
 
 /** Reasoning data: R1 format, rule judges per domain, the generative judge where the rule failed, readability. */
 export function reasoningJudges(judgeModel: Backend = onnx()): Judge[] {

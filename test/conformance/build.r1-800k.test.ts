@@ -28,8 +28,8 @@ async function query(sql: string): Promise<unknown[][]> {
   }
 }
 
-function run(out: string, env: Record<string, string>): void {
-  const r = spawnSync(process.execPath, ['bin/distillery.mjs', 'run', 'pipelines/r1-800k.ts', '--out', out], { cwd: repoRoot, env: { ...process.env, ...env }, encoding: 'utf8' });
+function run(out: string, env: Record<string, string>, extra: string[] = []): void {
+  const r = spawnSync(process.execPath, ['bin/distillery.mjs', 'run', 'pipelines/r1-800k.ts', '--out', out, ...extra], { cwd: repoRoot, env: { ...process.env, ...env }, encoding: 'utf8' });
   assert.equal(r.status, 0, `distillery run failed:\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -71,7 +71,7 @@ test('r1-800k at small scale: dedupe + decontamination, quotas, a nightly rerun 
   const p2 = path.join(dir, 'night2.jsonl');
   await writeFile(p2, night2.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const out2 = path.join(dir, 'out2');
-  run(out2, { DISTILLERY_PROMPTS: p2, DISTILLERY_EVALS: evals, DISTILLERY_EXAMPLES: '16', DISTILLERY_REUSE: out1 });
+  run(out2, { DISTILLERY_PROMPTS: p2, DISTILLERY_EVALS: evals, DISTILLERY_EXAMPLES: '16' }, ['--reuse', out1]);
   const same = await query(`SELECT count(*), sum((a.response = b.response)::INT) FROM read_parquet('${out1}/samples/*.parquet') a JOIN read_parquet('${out2}/samples/*.parquet') b USING (key)`);
   const [n1] = (await query(`SELECT count(*) FROM read_parquet('${out1}/samples/*.parquet')`))[0];
   assert.equal(Number(same[0][0]), Number(n1), 'every sample of night 1 is in night 2 under the same key');

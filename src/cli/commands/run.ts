@@ -4,12 +4,13 @@ import { runPipeline, type Progress } from '../../pipeline/engine.ts';
 import { formatReport, progressJson, progressLine } from '../../pipeline/progress.ts';
 import { parseShard, type ShardSpec } from '../../sources/shard.ts';
 import { applyBackendOverride, BACKEND_OVERRIDE_FLAGS } from '../backend-override.ts';
+import { reuseSamples } from '../../models/reuse-backend.ts';
 
 /** Seconds between JSON progress lines when stderr is not a terminal (DISTILLERY_LOG_SECONDS overrides). */
 const LOG_SECONDS = Number(process.env.DISTILLERY_LOG_SECONDS ?? 5);
 
 /**
- * `distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N] [--json]`. Exit 0 when done, 130 when stopped by
+ * `distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N] [--reuse PREV_DIR] [--json]`. Exit 0 when done, 130 when stopped by
  * Ctrl-C / SIGTERM (what was done is committed; the same command resumes), 1 on a config or run error.
  */
 export async function run(argv: string[]): Promise<number> {
@@ -18,6 +19,7 @@ export async function run(argv: string[]): Promise<number> {
     limit: { type: 'string' },
     shard: { type: 'string' },
     json: { type: 'boolean' },
+    reuse: { type: 'string' },
     ...BACKEND_OVERRIDE_FLAGS,
   });
   if (positionals.length !== 1) throw new UsageError('run: expected one pipeline file: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N]');
@@ -37,7 +39,13 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // --backend openai --base-url URL --model NAME replaces the pipeline's backend.
-  const pipeline = applyBackendOverride('run', await loadPipeline(positionals[0]), values);
+  let pipeline = applyBackendOverride('run', await loadPipeline(positionals[0]), values);
+  // --reuse PREV_DIR: the nightly incremental build. Samples with the same key in the previous build are served
+  // from its shards (and judged again by this build's judges); only the rest is generated.
+  if (values.reuse !== undefined) {
+    const judges = pipeline.judges.map((j) => j.describe());
+    pipeline = Object.freeze({ ...pipeline, backend: reuseSamples(values.reuse, pipeline.backend, { judges }) });
+  }
 
   const controller = new AbortController();
   let stops = 0;
