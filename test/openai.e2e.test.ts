@@ -107,6 +107,10 @@ export default definePipeline({
     const injected = [...server.counts.entries()].filter(([k]) => k !== 'ok').reduce((a, [, v]) => a + v, 0);
     assert.ok(injected > 4, `faults injected: ${JSON.stringify([...server.counts])}`);
     assert.equal((await readManifest(out))!.totals.quarantine.rows, 1);
+    // The backend's counters reach the build report: every retry and failed request is accounted for.
+    const report = JSON.parse(r.stdout) as { backend?: { requests: number; retries: number; failedRequests: number } };
+    assert.ok(report.backend, 'report.backend is missing');
+    assert.ok(report.backend.requests >= PROMPTS && report.backend.retries > 0 && report.backend.failedRequests >= 1, JSON.stringify(report.backend));
   });
 
   test('batch export → result files (partial, then all) → import equals the online build', async () => {

@@ -103,6 +103,8 @@ export interface BuildReport {
   topReasons: Record<string, { pass: number; fail: number; error: number; top: { reason: string; count: number }[] }>;
   quarantined: number;
   run: { prompts: number; samples: number; seconds: number; samplesPerSecond: number };
+  /** The backend's own counters for this run (requests, retries, tokens, cost), when it keeps them. */
+  backend?: Record<string, unknown>;
 }
 
 export function buildReport(args: { pipeline: string; out: string; configHash: string; interrupted: boolean; resumedFromCommits: number; stats: BuildStats; start: BuildStats; runSeconds: number; topN?: number }): BuildReport {

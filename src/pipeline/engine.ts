@@ -280,6 +280,8 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       start,
       runSeconds: (performance.now() - runStart) / 1000,
     }));
+    const backendCounters = sampler.report?.();
+    if (backendCounters) report.backend = backendCounters;
     if (!interrupted) await store.finish(report as unknown as Record<string, unknown>);
     return report;
   } finally {

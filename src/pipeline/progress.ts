@@ -69,5 +69,6 @@ export function formatReport(r: BuildReport): string {
   }
   const q = Object.entries(t.quarantine);
   if (q.length) lines.push(`  quarantined by reason: ${q.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (r.backend) lines.push(`  backend: ${Object.entries(r.backend).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => `${k} ${v}`).join(', ')}`);
   return lines.join('\n');
 }
