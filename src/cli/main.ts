@@ -3,12 +3,12 @@
  * `run(argv: string[]): Promise<number>` (the exit code); this file only dispatches.
  */
 const COMMANDS: Record<string, string> = {
-  run: 'run a pipeline: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N]',
+  run: 'run a pipeline: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N] [--reuse PREV_DIR] [--backend openai --base-url URL --model NAME] [--json]',
   inspect: 'summarise a build directory through DuckDB: distillery inspect DIR [--json]',
   judge: 'judge a JSONL file on its own: distillery judge math|code|format|readability|generative --input F [--output F]',
-  batch: 'offline batch files: distillery batch export|import …',
+  batch: 'offline batch files: distillery batch export <pipeline.ts> --out F | batch import <pipeline.ts> --results F… --out DIR',
   merge: 'merge sharded builds: distillery merge DIR… --out DIR',
-  serve: 'OpenAI-compatible endpoint over the embedded ONNX model: distillery serve …',
+  serve: "OpenAI-compatible endpoint over a pipeline's backend: distillery serve <pipeline.ts> [--host H] [--port P]",
 };
 
 export function usage(): string {
