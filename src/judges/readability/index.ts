@@ -162,9 +162,12 @@ export function readabilityJudge(thresholds: ReadabilityThresholds = {}): Judge 
     async judge(prompt: Prompt, samples: readonly Sample[]) {
       const language = promptLanguage(prompt, thresholds);
       const identify = needsIdentifier(language) ? await loadLanguageIdentifier() : undefined;
+      // The target language is the prompt's: guessed once for its k samples, not once a sample.
+      let target = language;
       return samples.map((s) => {
         if (s.finishReason === 'error') return verdict('readability', 'error', `no sample to judge: ${s.error ?? 'backend error'}`);
-        const report = checkReadability({ response: responseOf(s), finishReason: s.finishReason, language, prompt: promptText(prompt), domain: prompt.domain }, thresholds, identify);
+        target ??= guessLanguage(promptText(prompt), identify);
+        const report = checkReadability({ response: responseOf(s), finishReason: s.finishReason, language: target, domain: prompt.domain }, thresholds, identify);
         return readabilityVerdict(report);
       });
     },

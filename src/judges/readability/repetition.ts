@@ -14,30 +14,73 @@ export interface Repetition {
   sample: string;
 }
 
+const HAN_KANA = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+
 export function tokensOf(text: string): string[] {
-  return text
-    .replace(/([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])/gu, ' $1 ')
-    .split(/\s+/)
-    .filter((t) => t !== '');
+  // Han/Kana are rare in most CoTs: test once before the (allocating) global replace.
+  const spaced = HAN_KANA.test(text) ? text.replace(/([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])/gu, ' $1 ') : text;
+  return spaced.split(/\s+/).filter((t) => t !== '');
 }
 
+/**
+ * Counts n-grams over token ids instead of joined strings: each window is hashed, and windows with the same hash
+ * are compared id by id, so counts are exact (a hash collision never merges two different n-grams).
+ */
 export function repetition(text: string, n = 12): Repetition {
   const tokens = tokensOf(text);
   const total = tokens.length - n + 1;
   if (total <= 0) return { n, maxNgramCount: tokens.length ? 1 : 0, duplicateShare: 0, sample: '' };
-  const counts = new Map<string, number>();
+  const idOf = new Map<string, number>();
+  const ids = new Int32Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) {
+    let id = idOf.get(tokens[i]);
+    if (id === undefined) idOf.set(tokens[i], (id = idOf.size));
+    ids[i] = id;
+  }
+  // Distinct n-grams: where each first occurs, how often it occurs, and the next n-gram in the same hash bucket.
+  const first: number[] = [];
+  const count: number[] = [];
+  const next: number[] = [];
+  const bucket = new Map<number, number>();
   let dup = 0;
   let best = 0;
-  let bestKey = '';
+  let bestAt = 0;
   for (let i = 0; i < total; i++) {
-    const key = tokens.slice(i, i + n).join(' ');
-    const c = (counts.get(key) ?? 0) + 1;
-    counts.set(key, c);
-    if (c > 1) dup++;
+    let h = 0x811c9dc5;
+    for (let j = 0; j < n; j++) h = Math.imul(h ^ ids[i + j], 0x01000193);
+    let e = bucket.get(h);
+    let found = -1;
+    while (e !== undefined && e >= 0) {
+      const f = first[e];
+      let same = true;
+      for (let j = 0; j < n; j++) {
+        if (ids[f + j] !== ids[i + j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        found = e;
+        break;
+      }
+      e = next[e];
+    }
+    let c: number;
+    if (found < 0) {
+      found = first.length;
+      first.push(i);
+      count.push(1);
+      next.push(bucket.get(h) ?? -1);
+      bucket.set(h, found);
+      c = 1;
+    } else {
+      c = ++count[found];
+      dup++;
+    }
     if (c > best) {
       best = c;
-      bestKey = key;
+      bestAt = first[found];
     }
   }
-  return { n, maxNgramCount: best, duplicateShare: dup / total, sample: bestKey.slice(0, 80) };
+  return { n, maxNgramCount: best, duplicateShare: dup / total, sample: tokens.slice(bestAt, bestAt + n).join(' ').slice(0, 80) };
 }

@@ -7,9 +7,34 @@ export interface WallOfText {
   sample: string;
 }
 
+/** Length in code points, as `[...s].length` counts it (a lone surrogate is one), without building the array. */
+export function codePointLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
 export function wallOfText(text: string): WallOfText {
   const paras = paragraphsOf(text);
   let best = '';
-  for (const p of paras) if ([...p].length > [...best].length) best = p;
-  return { longestParagraph: [...best].length, paragraphs: paras.length, sample: best.slice(0, 60) };
+  let bestLength = 0;
+  for (const p of paras) {
+    // A paragraph no longer in UTF-16 units than the best cannot be longer in code points.
+    if (p.length <= bestLength) continue;
+    const length = codePointLength(p);
+    if (length > bestLength) {
+      best = p;
+      bestLength = length;
+    }
+  }
+  return { longestParagraph: bestLength, paragraphs: paras.length, sample: best.slice(0, 60) };
 }
