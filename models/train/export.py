@@ -1,6 +1,6 @@
 """Export the kept checkpoint to ONNX in the Optimum decoder layout, with its config, tokenizer and golden file.
 
-    .venv/bin/python models/train/export.py        (after train.py)
+    .venv/bin/python models/train/export.py        (after train.py and refine.py)
 
 Writes models/distillery-tiny-r1/: onnx/model.onnx (the transformers.js / onnx-community layout), config.json, generation_config.json, tokenizer.json,
 tokenizer_config.json, golden.json (prompts → PyTorch greedy token ids), eval.json (accuracy and the spread of
@@ -145,8 +145,10 @@ def main() -> None:
     (DEST / "tokenizer_config.json").write_text(json.dumps(chat.tokenizer_config(), indent=2) + "\n")
     (DEST / "golden.json").write_text(json.dumps({"max_new_tokens": 200, "rows": golden(model)}, indent=1) + "\n")
     log = json.loads((HERE / "out" / "train_log.json").read_text())
-    stats = {"step": ckpt["step"], "params": log["params"], "max_logit_diff_onnx_vs_torch": diff,
-             "train_evals": log["evals"], "spread": spread(model)}
+    refine_log = HERE / "out" / "refine_log.json"
+    stats = {"step": ckpt["step"], "refined_steps": ckpt.get("refined"), "params": log["params"],
+             "max_logit_diff_onnx_vs_torch": diff, "train_evals": log["evals"],
+             "refine": json.loads(refine_log.read_text()) if ckpt.get("refined") else None, "spread": spread(model)}
     (DEST / "eval.json").write_text(json.dumps(stats, indent=1) + "\n")
     print(json.dumps(stats["spread"], indent=1))
 
