@@ -7,22 +7,12 @@
  */
 import { exactAnswerJudge } from '../src/judges/exact-answer.ts';
 import { formatJudge } from '../src/judges/format.ts';
-import type { Judge } from '../src/judges/judge.ts';
+import { onlyDomains } from '../src/judges/domain-gate.ts';
 import { mathJudge } from '../src/judges/math/index.ts';
 import { onnx } from '../src/models/onnx/index.ts';
 import { definePipeline } from '../src/pipeline/define.ts';
 import { keepAccepted } from '../src/select/keep-accepted.ts';
 import { jsonl } from '../src/sources/jsonl.ts';
-
-/** Apply `judge` to the prompts of one domain only (elsewhere it gives no verdict). */
-function forDomain(domain: string, judge: Judge): Judge {
-  return {
-    name: judge.name,
-    describe: () => ({ ...judge.describe(), domain }),
-    judge: async (prompt, samples, ctx) => (prompt.domain === domain ? judge.judge(prompt, samples, ctx) : samples.map(() => null)),
-    close: judge.close?.bind(judge),
-  };
-}
 
 export default definePipeline({
   name: 'demo',
@@ -40,8 +30,8 @@ export default definePipeline({
   // equivalence for the arithmetic, exact match for the word tasks.
   judges: [
     formatJudge({ prefilledThink: true }),
-    forDomain('math', mathJudge({ workers: 1 })),
-    forDomain('general', exactAnswerJudge({ name: 'answer' })),
+    onlyDomains(['math'], mathJudge({ workers: 1 })),
+    onlyDomains(['general'], exactAnswerJudge({ name: 'answer' })),
   ],
   // Keep the best accepted sample of each prompt; pair one accepted with one rejected answer for prefs/.
   selection: keepAccepted({ maxPerPrompt: 1, prefer: 'shortest', prefsPerPrompt: 1 }),
