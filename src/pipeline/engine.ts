@@ -55,6 +55,12 @@ interface BatchOutcome {
   items: ({ kind: 'prompt'; prompt: Prompt; rows: PromptRows; verdicts: JudgedSample['verdicts'][] } | { kind: 'quarantine'; record: QuarantineRecord } | { kind: 'duplicate' } | { kind: 'quota' })[];
 }
 
+/**
+ * Text a chunk may hold in memory before it is committed, whatever output.shardBytes says: a chunk is buffered (and
+ * a second one fills while it is written), so this bounds the build's RSS. Shards are then at most this big.
+ */
+export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+
 const emptyChunk = (): ChunkRows => ({ sft: [], distill: [], samples: [], prefs: [], quarantine: [] });
 
 /** Rough text size of a row (string lengths), to roll chunks by shardBytes without serialising rows twice. */
@@ -208,23 +214,38 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       };
     }
 
-    // Chunk buffer and commit.
+    // Chunk buffer and commit. One commit may be in flight while the next chunk fills (the writers encode and
+    // fsync while the judges keep working); commits still run one at a time, in order, each a prefix of the input.
     let chunk = emptyChunk();
     let chunkRows = 0;
     let chunkBytes = 0;
     let committedConsumed = stats.consumed;
     let lastCommit = performance.now();
+    let inFlight: Promise<void> = Promise.resolve();
+    let firstCommit = true;
     const commit = async () => {
       if (chunkRows === 0 && stats.consumed === committedConsumed) return;
+      // The previous commit first: its failure stops the build here, before another chunk is handed over.
+      await inFlight;
       stats.seconds = start.seconds + (performance.now() - runStart) / 1000;
-      await store.commit(chunk, structuredClone(stats) as unknown as Record<string, unknown>);
-      commits++;
+      const rows = chunk;
+      const snapshot = structuredClone(stats) as unknown as Record<string, unknown>;
       committedConsumed = stats.consumed;
       chunk = emptyChunk();
       chunkRows = 0;
       chunkBytes = 0;
       lastCommit = performance.now();
+      inFlight = store.commit(rows, snapshot).then(() => void commits++);
+      // Observed by the next commit() or the final wait; never an unhandled rejection in between.
+      inFlight.catch(() => {});
+      // The run's first commit is awaited: a store that cannot write (disk, permissions) fails the build at once,
+      // and the directory holds a readable prefix before more work is buffered.
+      if (firstCommit) {
+        firstCommit = false;
+        await inFlight;
+      }
     };
+    const maxChunkBytes = Math.min(output.shardBytes, MAX_CHUNK_BYTES);
     const progress = () =>
       opts.onProgress?.({
         prompts: stats.prompts,
@@ -264,9 +285,10 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       stats.consumed = outcome.lastOrdinal + 1;
       progress();
       const biggest = Math.max(chunk.sft.length, chunk.distill.length, chunk.samples.length, chunk.prefs.length, chunk.quarantine.length);
-      if (biggest >= output.shardRows || chunkBytes >= output.shardBytes || (performance.now() - lastCommit) / 1000 >= output.commitEverySeconds) await commit();
+      if (biggest >= output.shardRows || chunkBytes >= maxChunkBytes || (performance.now() - lastCommit) / 1000 >= output.commitEverySeconds) await commit();
     }
     await commit();
+    await inFlight;
     progress();
 
     const interrupted = opts.signal?.aborted ?? false;
