@@ -17,6 +17,7 @@ import { defaultBuildStore } from './default-store.ts';
 import { judgeGroup } from './judge-group.ts';
 import { quotaMet, sampleInRounds, targetReport, type SamplingReport } from './target-sampling.ts';
 import { groupBy, orderedMap } from './ordered-map.ts';
+import { boundHeapGrowth } from './heap-growth.ts';
 
 export interface Progress {
   /** Cumulative over the build (resumed runs included). */
@@ -59,7 +60,7 @@ interface BatchOutcome {
  * Text a chunk may hold in memory before it is committed, whatever output.shardBytes says: a chunk is buffered (and
  * a second one fills while it is written), so this bounds the build's RSS. Shards are then at most this big.
  */
-export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+export const MAX_CHUNK_BYTES = 32 * 1024 * 1024;
 
 const emptyChunk = (): ChunkRows => ({ sft: [], distill: [], samples: [], prefs: [], quarantine: [] });
 
@@ -85,6 +86,7 @@ export function buildIdentityConfig(pipeline: Pipeline, shard?: ShardSpec): Reco
  */
 export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise<BuildReport & { sampling: SamplingReport }> {
   const runStart = performance.now();
+  boundHeapGrowth();
   const { generation, backend, judges, selection, output } = pipeline;
   const configHash = generationHash(backend.describe(), generation);
   const config = buildIdentityConfig(pipeline, opts.shard);
