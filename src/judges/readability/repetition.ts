@@ -23,8 +23,8 @@ export function tokensOf(text: string): string[] {
 }
 
 /**
- * Counts n-grams over token ids instead of joined strings: each window is hashed, and windows with the same hash
- * are compared id by id, so counts are exact (a hash collision never merges two different n-grams).
+ * Counts n-grams over token ids instead of joined strings: each window is hashed into an open-addressing table,
+ * and windows with the same hash are compared id by id, so counts are exact (a collision never merges two n-grams).
  */
 export function repetition(text: string, n = 12): Repetition {
   const tokens = tokensOf(text);
@@ -37,49 +37,46 @@ export function repetition(text: string, n = 12): Repetition {
     if (id === undefined) idOf.set(tokens[i], (id = idOf.size));
     ids[i] = id;
   }
-  // Distinct n-grams: where each first occurs, how often it occurs, and the next n-gram in the same hash bucket.
-  const first: number[] = [];
-  const count: number[] = [];
-  const next: number[] = [];
-  const bucket = new Map<number, number>();
+  // Table of distinct n-grams (slot → first position + 1, 0 = empty), at most half full.
+  let size = 16;
+  while (size < total * 2) size <<= 1;
+  const mask = size - 1;
+  const slotFirst = new Int32Array(size);
+  const slotHash = new Int32Array(size);
+  const slotCount = new Int32Array(size);
   let dup = 0;
   let best = 0;
   let bestAt = 0;
   for (let i = 0; i < total; i++) {
     let h = 0x811c9dc5;
     for (let j = 0; j < n; j++) h = Math.imul(h ^ ids[i + j], 0x01000193);
-    let e = bucket.get(h);
-    let found = -1;
-    while (e !== undefined && e >= 0) {
-      const f = first[e];
-      let same = true;
-      for (let j = 0; j < n; j++) {
-        if (ids[f + j] !== ids[i + j]) {
-          same = false;
+    let slot = (h ^ (h >>> 15)) & mask;
+    for (;;) {
+      const f = slotFirst[slot] - 1;
+      if (f < 0) {
+        slotFirst[slot] = i + 1;
+        slotHash[slot] = h;
+        break;
+      }
+      if (slotHash[slot] === h) {
+        let same = true;
+        for (let j = 0; j < n; j++) {
+          if (ids[f + j] !== ids[i + j]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) {
+          dup++;
           break;
         }
       }
-      if (same) {
-        found = e;
-        break;
-      }
-      e = next[e];
+      slot = (slot + 1) & mask;
     }
-    let c: number;
-    if (found < 0) {
-      found = first.length;
-      first.push(i);
-      count.push(1);
-      next.push(bucket.get(h) ?? -1);
-      bucket.set(h, found);
-      c = 1;
-    } else {
-      c = ++count[found];
-      dup++;
-    }
+    const c = ++slotCount[slot];
     if (c > best) {
       best = c;
-      bestAt = first[found];
+      bestAt = slotFirst[slot] - 1;
     }
   }
   return { n, maxNgramCount: best, duplicateShare: dup / total, sample: tokens.slice(bestAt, bestAt + n).join(' ').slice(0, 80) };
