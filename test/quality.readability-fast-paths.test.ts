@@ -88,3 +88,24 @@ test('code-point length counts like [...s].length, lone surrogates included; the
   assert.equal(w.longestParagraph, 4);
   assert.equal(w.sample, 'abcd');
 });
+
+test('the judge gives the same verdicts in worker threads as in the calling thread, error samples included', async () => {
+  const { readabilityJudge } = await import('../src/judges/readability/index.ts');
+  const prompt = { id: 'p', messages: [{ role: 'user' as const, content: 'How many apples are there in all?' }], domain: 'math', meta: {} };
+  const samples = TEXTS.map((text, index) => ({ key: `p#${index}@h`, promptId: 'p', index, configHash: 'h', model: 'm', prefill: '<think>\n', text: `${text}\n</think>\n\nThe answer is 42.`, finishReason: index === 3 ? 'error' : index === 4 ? 'length' : 'stop', promptTokens: 1, completionTokens: 1, error: index === 3 ? 'boom' : null }));
+  const ctx = (n: number) => ({ previous: Array.from({ length: n }, () => []) });
+  const inThread = readabilityJudge({ prefilledThink: true }, { workers: 0 });
+  const inWorkers = readabilityJudge({ prefilledThink: true }, { workers: 2 });
+  try {
+    const [a, b] = await Promise.all([inThread.judge(prompt as never, samples as never, ctx(samples.length)), inWorkers.judge(prompt as never, samples as never, ctx(samples.length))]);
+    assert.deepEqual(b, a);
+    assert.equal(a[3]?.verdict, 'error');
+    assert.ok(a.some((v) => v?.verdict === 'pass') && a.some((v) => v?.verdict === 'fail'), 'both outcomes covered');
+  } finally {
+    await inWorkers.close?.();
+  }
+  // A closed judge starts a new pool on its next use (the engine closes judges at the end of each run).
+  const again = await inWorkers.judge(prompt as never, samples.slice(0, 2) as never, ctx(2));
+  await inWorkers.close?.();
+  assert.deepEqual(again, (await inThread.judge(prompt as never, samples.slice(0, 2) as never, ctx(2))));
+});

@@ -12,6 +12,7 @@ import { repetition } from './repetition.ts';
 import { summaryOf } from './summary.ts';
 import { truncation } from './truncation.ts';
 import { wallOfText } from './wall-of-text.ts';
+import { ReadabilityWorkerPool } from './worker-pool.ts';
 
 /**
  * Thresholds of the readability judge. Defaults were chosen on real long-CoT outputs (Sky-T1 and
@@ -153,23 +154,45 @@ export function needsIdentifier(language: string | undefined): boolean {
   return language === undefined || !isScriptLanguage(baseLanguage(language));
 }
 
+export interface ReadabilityJudgeOptions {
+  /**
+   * Worker threads that run the checks (default 1: the checks then use another core than the engine's main
+   * thread). 0 runs them in the calling thread.
+   */
+  workers?: number;
+}
+
 /** R1's readability filter as a judge; each defect with a reason, the language consistency as score. */
-export function readabilityJudge(thresholds: ReadabilityThresholds = {}): Judge {
+export function readabilityJudge(thresholds: ReadabilityThresholds = {}, judgeOptions: ReadabilityJudgeOptions = {}): Judge {
   const options = { ...DEFAULT_READABILITY, ...thresholds };
+  const workers = judgeOptions.workers ?? 1;
+  let pool: ReadabilityWorkerPool | null = null;
   return {
     name: 'readability',
     describe: () => ({ name: 'readability', ...options }),
     async judge(prompt: Prompt, samples: readonly Sample[]) {
       const language = promptLanguage(prompt, thresholds);
-      const identify = needsIdentifier(language) ? await loadLanguageIdentifier() : undefined;
+      const live = samples.filter((s) => s.finishReason !== 'error');
       // The target language is the prompt's: guessed once for its k samples, not once a sample.
-      let target = language;
+      const identify = live.length > 0 && needsIdentifier(language) ? await loadLanguageIdentifier() : undefined;
+      const target = live.length === 0 ? language : (language ?? guessLanguage(promptText(prompt), identify));
+      const inputs: ReadabilityInput[] = live.map((s) => ({ response: responseOf(s), finishReason: s.finishReason, language: target, domain: prompt.domain }));
+      let reports: ReadabilityReport[];
+      if (workers > 0 && inputs.length > 0) {
+        pool ??= new ReadabilityWorkerPool(workers);
+        reports = await pool.check(inputs, thresholds);
+      } else {
+        reports = inputs.map((input) => checkReadability(input, thresholds, identify));
+      }
+      let next = 0;
       return samples.map((s) => {
         if (s.finishReason === 'error') return verdict('readability', 'error', `no sample to judge: ${s.error ?? 'backend error'}`);
-        target ??= guessLanguage(promptText(prompt), identify);
-        const report = checkReadability({ response: responseOf(s), finishReason: s.finishReason, language: target, domain: prompt.domain }, thresholds, identify);
-        return readabilityVerdict(report);
+        return readabilityVerdict(reports[next++]);
       });
+    },
+    async close() {
+      await pool?.close();
+      pool = null;
     },
   };
 }
