@@ -6,7 +6,7 @@
  * then checks with DuckDB that both hold the same rows. Reference measured in the same run: writing the same
  * number of bytes of text to disk with fs (the floor any build pays), so the ratio says what judging costs.
  *
- *   npm run bench:scale                        (800k examples: hours on 2 cores; see docs/readme/build.md)
+ *   npm run bench:scale                        (800k examples: hours on 2 cores; see docs/build.md)
  *   npm run bench:scale -- --examples 5000
  */
 import { spawn } from 'node:child_process';

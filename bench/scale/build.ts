@@ -28,7 +28,7 @@ const pipeline = definePipeline({
   generation: { k: 4, temperature: 0.6, topP: 0.95, maxTokens: 32768, seed: 0 },
   target: { accepted: 1, budget: 8, round: 4 },
   quotas: { math: examples },
-  // Chunks are held in memory until committed: 64 MB of text a chunk bounds RSS (see docs/readme/build.md).
+  // Chunks are held in memory until committed: 64 MB of text a chunk bounds RSS (see docs/build.md).
   output: OutputConfig.parse({ shardRows: 50_000, shardBytes: 64 * 1024 * 1024, commitEverySeconds: 20 }),
   judges: [formatJudge({ prefilledThink: true }), mathJudge(), readabilityJudge()],
   selection: keepAccepted({ maxPerPrompt: 1, prefer: 'shortest', prefsPerPrompt: 1 }),

@@ -4,7 +4,7 @@ let loading: Promise<LanguageIdentifier> | null = null;
 
 /**
  * The language identifier for languages that script cannot tell apart: eld (Nito-ELD, medium n-gram set).
- * Measured here against tinyld and franc-min (docs/readme/quality.md): eld was the most accurate on short real
+ * Measured here against tinyld and franc-min (docs/quality.md): eld was the most accurate on short real
  * sentences in 28 languages and on English reasoning sentences, and the fastest. Loaded once, on first need
  * (~0.4 s), so runs on zh/en never pay for it.
  */

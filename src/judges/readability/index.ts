@@ -16,7 +16,7 @@ import { ReadabilityWorkerPool } from './worker-pool.ts';
 
 /**
  * Thresholds of the readability judge. Defaults were chosen on real long-CoT outputs (Sky-T1 and
- * R1-Distill-Qwen-32B, see docs/readme/quality.md for the numbers); set them per pipeline.
+ * R1-Distill-Qwen-32B, see docs/quality.md for the numbers); set them per pipeline.
  */
 export interface ReadabilityThresholds {
   /** Target language of the reasoning; default: the prompt's `meta.language`, else guessed from the prompt. */

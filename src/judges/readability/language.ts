@@ -7,7 +7,7 @@ import { proseOf, wordsOf, scriptOf, type Script, type Word } from './prose.ts';
  *
  * zh, ja, ko and en are told apart by script (a Han character is a Chinese word, a Latin word is English …).
  * Other languages share a script with English (fr, de, ru/uk …), so each sentence is given to a language
- * identifier (eld, chosen by measurement: see docs/readme/quality.md).
+ * identifier (eld, chosen by measurement: see docs/quality.md).
  */
 export interface LanguageConsistency {
   target: string;

@@ -23,7 +23,7 @@ const CUDA_HELP =
   "onnxruntime-node's CUDA provider is not installed: its install script downloads it, and this project skips " +
   'that download so `npm ci` works offline. On a Linux x64 machine with CUDA 12 and internet, run its install ' +
   'script: `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` ' +
-  '(see docs/readme/model.md, "GPU"). No CPU fall back is made.';
+  '(see docs/model.md, "GPU"). No CPU fall back is made.';
 
 /** One onnxruntime session over a decoder graph in the Optimum layout. */
 export class DecoderSession {
