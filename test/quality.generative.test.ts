@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generativeJudge, parseVerdict, finalAnswerOf } from '../src/judges/generative/index.ts';
+import { generativeJudge, parseVerdict } from '../src/judges/generative/index.ts';
+import { finalAnswer } from '../src/judges/response.ts';
 import type { Backend, GeneratedSample, Sampler, SampleRequest } from '../src/models/sampler.ts';
 import { Prompt } from '../schemas/prompt.ts';
 import type { Sample } from '../schemas/sample.ts';
@@ -17,11 +18,11 @@ test('parseVerdict reads yes/no, tags, JSON, scores; ambiguous or unfinished out
   for (const bad of ['<think>still deciding whether', '', 'maybe', 'yes or no, hard to say']) assert.equal(parseVerdict(bad), null, bad);
 });
 
-test('finalAnswerOf takes the answer tag, else the last box, else the text after </think>', () => {
-  assert.equal(finalAnswerOf('<think>r</think> so <answer>\\boxed{\\frac{1}{2}}</answer>'), '\\frac{1}{2}');
-  assert.equal(finalAnswerOf('<think>r</think>Thus \\boxed{42}.'), '42');
-  assert.equal(finalAnswerOf('<think>r</think>It is 7'), 'It is 7');
-  assert.equal(finalAnswerOf('<think>never closed'), '');
+test('finalAnswer takes the answer tag, else the last box, else the text after </think>', () => {
+  assert.equal(finalAnswer('<think>r</think> so <answer>\\boxed{\\frac{1}{2}}</answer>'), '\\frac{1}{2}');
+  assert.equal(finalAnswer('<think>r</think>Thus \\boxed{42}.'), '42');
+  assert.equal(finalAnswer('<think>r</think>It is 7'), 'It is 7');
+  assert.equal(finalAnswer('<think>never closed'), '');
 });
 
 /**

@@ -26,3 +26,10 @@ test('splitResponse takes the answer after the last </think>', () => {
   assert.deepEqual(splitResponse('<think>a\nb</think>\n42'), { reasoning: 'a\nb', answer: '42', thinkClosed: true });
   assert.deepEqual(splitResponse('<think>cut off'), { reasoning: 'cut off', answer: '', thinkClosed: false });
 });
+
+test('finalAnswer reads an <answer> whose closing tag a stop string ate, and narrows to its last box', async () => {
+  const { finalAnswer } = await import('../src/judges/response.ts');
+  assert.equal(finalAnswer('<think>r</think>\n<answer>19'), '19');
+  assert.equal(finalAnswer('<think>r</think><answer>so \\boxed{\\frac{1}{2}}</answer>'), '\\frac{1}{2}');
+  assert.equal(finalAnswer('<think>r</think><answer></answer> 7'), '<answer></answer> 7');
+});

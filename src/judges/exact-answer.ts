@@ -1,6 +1,6 @@
 import { responseOf } from '../../schemas/sample.ts';
 import { verdict } from '../../schemas/verdict.ts';
-import { splitResponse } from './response.ts';
+import { finalAnswer } from './response.ts';
 import { perSampleJudge, type Judge } from './judge.ts';
 
 export interface ExactAnswerOptions {
@@ -8,30 +8,6 @@ export interface ExactAnswerOptions {
   name?: string;
   /** Compare case-insensitively (default false). */
   ignoreCase?: boolean;
-}
-
-/** Content of the last `\boxed{…}` (braces balanced), or null. */
-export function lastBoxed(text: string): string | null {
-  const at = text.lastIndexOf('\\boxed{');
-  if (at < 0) return null;
-  let depth = 0;
-  for (let i = at + 6; i < text.length; i++) {
-    if (text[i] === '{') depth++;
-    else if (text[i] === '}' && --depth === 0) return text.slice(at + 7, i);
-  }
-  return null;
-}
-
-/**
- * The final answer of an R1-style response: what follows `</think>`, narrowed to the `<answer>…</answer>` content
- * when there is one, else to the last `\boxed{}` when there is one. '' when the reasoning never closed.
- */
-export function finalAnswer(response: string): string {
-  const { answer, thinkClosed } = splitResponse(response);
-  if (!thinkClosed) return '';
-  const tagged = /<answer>([\s\S]*?)<\/answer>/.exec(answer);
-  if (tagged) return lastBoxed(tagged[1]) ?? tagged[1].trim();
-  return lastBoxed(answer) ?? answer;
 }
 
 export const normaliseWhitespace = (s: string) => s.replace(/\s+/g, ' ').trim();

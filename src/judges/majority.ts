@@ -1,7 +1,7 @@
 import { responseOf, type Sample } from '../../schemas/sample.ts';
 import type { Prompt } from '../../schemas/prompt.ts';
 import { verdict, type Verdict } from '../../schemas/verdict.ts';
-import { finalAnswerOf } from './generative/final-answer.ts';
+import { finalAnswer } from './response.ts';
 import type { Judge } from './judge.ts';
 
 /** Are two final answers the same answer? The math judge exports one (`mathAnswersEquivalent`). */
@@ -53,7 +53,7 @@ export function majorityVoteJudge(options: MajorityVoteOptions): Judge {
     describe: () => ({ name, minShare, equivalence: options.equivalenceId ?? (options.equivalent ? 'custom' : 'normalised-string'), includeReferenced: options.includeReferenced ?? false }),
     async judge(prompt: Prompt, samples: readonly Sample[]): Promise<(Verdict | null)[]> {
       if (prompt.reference !== null && !options.includeReferenced) return samples.map(() => null);
-      const usable = samples.map((s, i) => ({ i, answer: s.finishReason === 'error' ? '' : finalAnswerOf(responseOf(s)) })).filter((u) => u.answer !== '');
+      const usable = samples.map((s, i) => ({ i, answer: s.finishReason === 'error' ? '' : finalAnswer(responseOf(s)) })).filter((u) => u.answer !== '');
       const k = samples.filter((s) => s.finishReason !== 'error').length;
       const groups = await groupAnswers(usable.map((u) => u.answer), equivalent);
       const sizes = new Map<number, number>();

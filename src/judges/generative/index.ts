@@ -6,7 +6,7 @@ import { verdict, type Verdict } from '../../../schemas/verdict.ts';
 import type { Backend, GeneratedSample, Sampler, SampleRequest } from '../../models/sampler.ts';
 import type { Judge, JudgeContext } from '../judge.ts';
 import { splitResponse } from '../response.ts';
-import { finalAnswerOf } from './final-answer.ts';
+import { finalAnswer } from '../response.ts';
 import { parseVerdict, type ParsedVerdict } from './parse-verdict.ts';
 import { DEFAULT_TEMPLATES, fillTemplate, type GenerativeMode, type JudgeTemplate } from './templates.ts';
 
@@ -69,7 +69,7 @@ export function generativeJudge(options: GenerativeJudgeOptions): Judge {
     const question = promptText(prompt);
     if (mode === 'correctness') {
       if (prompt.reference === null) return verdict(name, 'error', `prompt ${prompt.id}: no reference answer to compare with (correctness mode)`);
-      const candidate = finalAnswerOf(response);
+      const candidate = finalAnswer(response);
       if (candidate === '') return verdict(name, 'fail', 'no final answer after the reasoning', { score: 0, detail: { mode } });
       return { at: 0, text: fillTemplate(template.user, { reference: prompt.reference, candidate, prompt: question, summary: candidate, response }), extra: { candidate: clip(candidate, 200) } };
     }
@@ -153,5 +153,4 @@ export function generativeJudge(options: GenerativeJudgeOptions): Judge {
 }
 
 export { parseVerdict } from './parse-verdict.ts';
-export { finalAnswerOf } from './final-answer.ts';
 export { DEFAULT_TEMPLATES, type JudgeTemplate, type GenerativeMode } from './templates.ts';
