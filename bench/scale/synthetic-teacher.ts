@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Backend, GeneratedSample, Sampler } from '../../src/models/sampler.ts';
+import { mulberry32 } from '../../test/support/seeded-random.ts';
 
 export interface SyntheticTeacherOptions {
   acceptRate: number;
@@ -22,16 +23,6 @@ function hash32(s: string): number {
   return h >>> 0;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Real reasoning text to cut from: the R1-distill responses, joined (their answers removed). */
 function textPool(sharedDir: string): { text: string; origin: string } {
@@ -41,7 +32,7 @@ function textPool(sharedDir: string): { text: string; origin: string } {
     return { text: parts.join('\n\n'), origin: path.basename(file) };
   }
   const words = 'so we need the value of x then check the sum again wait let me verify this step carefully because the product of the two roots equals'.split(' ');
-  const r = rng(7);
+  const r = mulberry32(7);
   return { text: Array.from({ length: 400_000 }, () => words[Math.floor(r() * words.length)]).join(' '), origin: 'seeded word list' };
 }
 
@@ -61,7 +52,7 @@ export function syntheticTeacher(options: SyntheticTeacherOptions): Backend & { 
           for (const r of requests) {
             const reference = r.prompt.reference ?? '0';
             r.indices.forEach((index, i) => {
-              const rand = rng(hash32(r.keys[i]));
+              const rand = mulberry32(hash32(r.keys[i]));
               const u = Math.max(1e-9, rand());
               const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
               const sigma = 0.9;

@@ -4,6 +4,7 @@
  */
 import type { ChunkRows } from '../../src/sinks/build-store.ts';
 import type { DistillRecord, PrefRecord, SampleRecord, SftRecord } from '../../schemas/records.ts';
+import { mulberry32 } from './seeded-random.ts';
 
 const WORDS = (
   'the a of to and in is that we for it be this with as so by then let now first next since therefore thus ' +
@@ -14,17 +15,6 @@ const WORDS = (
   'hmm actually maybe alternatively carefully step case answer result gives yields means implies holds'
 ).split(' ');
 
-/** mulberry32: tiny seeded PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Text of about `chars` characters: sentences of random words, with numbers mixed in. */
 export function cotText(rand: () => number, chars: number): string {
@@ -56,7 +46,7 @@ const DOMAINS = ['math', 'code', 'science', 'general'];
 /** All rows of one prompt: k samples, half accepted → sft/distill rows, one preference pair. */
 export function promptRows(p: number, opts: { k?: number; meanChars?: number; seed?: number } = {}): Omit<ChunkRows, 'quarantine'> {
   const k = opts.k ?? 2;
-  const rand = rng((opts.seed ?? 1) * 1_000_003 + p);
+  const rand = mulberry32((opts.seed ?? 1) * 1_000_003 + p);
   const promptId = `p${String(p).padStart(7, '0')}`;
   const domain = DOMAINS[p % DOMAINS.length];
   const prompt = `Problem ${p}: ${cotText(rand, 120)}`;

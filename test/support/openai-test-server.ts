@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mulberry32 } from './seeded-random.ts';
 
 export type Fault = '429' | '500' | 'hang' | 'reset' | 'malformed' | 'truncated';
 export const ALL_FAULTS: readonly Fault[] = ['429', '500', 'hang', 'reset', 'malformed', 'truncated'];
@@ -37,21 +38,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A deterministic PRNG (mulberry32) for fault schedules. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fault `rate` of requests, kinds in rotation, decided by a seeded PRNG. */
 export function randomFaults(rate: number, seed = 1, kinds: readonly Fault[] = ALL_FAULTS): TestServerOptions['fault'] {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   let next = 0;
   return () => (random() < rate ? kinds[next++ % kinds.length] : null);
 }
