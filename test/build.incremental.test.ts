@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { exactAnswerJudge } from '../src/judges/exact-answer.ts';
 import { formatJudge } from '../src/judges/format.ts';
 import { replay } from '../src/models/replay/index.ts';
@@ -16,6 +15,7 @@ import { runPipeline } from '../src/pipeline/engine.ts';
 import { keepAccepted } from '../src/select/keep-accepted.ts';
 import { jsonl } from '../src/sources/jsonl.ts';
 import type { Judge } from '../src/judges/judge.ts';
+import { duckRows } from './support/duckdb-query.ts';
 
 async function fixture(prompts: number) {
   const dir = await mkdtemp(join(tmpdir(), 'distillery-incr-'));
@@ -32,11 +32,7 @@ const pipeline = (promptsFile: string, backend: Backend, judges: Judge[]) =>
   definePipeline({ name: 'incr', sources: [jsonl(promptsFile, { name: 'prompts' })], backend, generation: { k: 2 }, judges, selection: keepAccepted({ maxPerPrompt: 1 }) });
 
 async function samples(dir: string): Promise<Record<string, string>> {
-  const db = await DuckDBInstance.create(':memory:');
-  const con = await db.connect();
-  const rows = (await con.runAndReadAll(`SELECT key, response FROM read_parquet('${dir}/samples/*.parquet') ORDER BY key`)).getRows();
-  con.closeSync();
-  db.closeSync();
+  const rows = await duckRows(`SELECT key, response FROM read_parquet('${dir}/samples/*.parquet') ORDER BY key`);
   return Object.fromEntries(rows.map(([k, r]) => [String(k), String(r)]));
 }
 
@@ -67,11 +63,7 @@ test('a nightly build over a grown prompt set reuses every stored sample, genera
   const reuse3 = reuseSamples(out2, replay({ file: grown.rec }), { judges: judges3().map((j) => j.describe()) });
   await runPipeline(pipeline(grown.file, reuse3, judges3()), { out: out3 });
   assert.deepEqual({ ...reuse3.counts(), previous: '' }, { reused: 12, generated: 0, rejudged: 12, previous: '', judgesChanged: true });
-  const db = await DuckDBInstance.create(':memory:');
-  const con = await db.connect();
-  const judged = (await con.runAndReadAll(`SELECT count(*) FROM read_parquet('${out3}/samples/*.parquet') WHERE list_contains(list_transform(verdicts, v -> v.judge), 'format')`)).getRows();
-  con.closeSync();
-  db.closeSync();
+  const judged = await duckRows(`SELECT count(*) FROM read_parquet('${out3}/samples/*.parquet') WHERE list_contains(list_transform(verdicts, v -> v.judge), 'format')`);
   assert.equal(Number(judged[0][0]), 12);
 });
 

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { exactAnswerJudge } from '../src/judges/exact-answer.ts';
 import { replay } from '../src/models/replay/index.ts';
 import { definePipeline } from '../src/pipeline/define.ts';
 import { runPipeline } from '../src/pipeline/engine.ts';
 import { keepAccepted } from '../src/select/keep-accepted.ts';
 import { jsonl } from '../src/sources/jsonl.ts';
+import { duckRows } from './support/duckdb-query.ts';
 
 /** Prompt i's sample j is right when j >= firstRight[i] (never when firstRight is 99). */
 async function fixture(firstRight: number[], domains: string[]) {
@@ -22,17 +22,6 @@ async function fixture(firstRight: number[], domains: string[]) {
   return { dir, prompts, rec };
 }
 
-async function query(sql: string): Promise<unknown[][]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const con = await db.connect();
-  try {
-    return (await con.runAndReadAll(sql)).getRows();
-  } finally {
-    con.closeSync();
-    db.closeSync();
-  }
-}
-
 test('target-driven sampling: rounds until m accepted or the budget; samples spent per selected example reported', async () => {
   const f = await fixture([0, 2, 99, 5], ['math', 'math', 'math', 'math']);
   const out = join(f.dir, 'out');
@@ -43,7 +32,7 @@ test('target-driven sampling: rounds until m accepted or the budget; samples spe
     }),
     { out },
   );
-  const per = await query(`SELECT prompt_id, count(*), max(sample_index), sum(accepted::int) FROM read_parquet('${out}/samples/*.parquet') GROUP BY 1 ORDER BY 1`);
+  const per = await duckRows(`SELECT prompt_id, count(*), max(sample_index), sum(accepted::int) FROM read_parquet('${out}/samples/*.parquet') GROUP BY 1 ORDER BY 1`);
   // p0 right at once (1 sample); p1 at its third (3); p2 never (budget 4); p3 only at index 5 > budget (4)
   assert.deepEqual(per.map((r) => [r[0], Number(r[1]), Number(r[2]), Number(r[3])]), [['p0', 1, 0, 1], ['p1', 3, 2, 1], ['p2', 4, 3, 0], ['p3', 4, 3, 0]]);
   assert.equal(report.sampling.mode, 'target');
@@ -61,7 +50,7 @@ test('domain quotas: a domain stops once its quota of selected examples is met; 
     }),
     { out },
   );
-  const sft = await query(`SELECT domain, count(*) FROM read_parquet('${out}/sft/*.parquet') GROUP BY 1 ORDER BY 1`);
+  const sft = await duckRows(`SELECT domain, count(*) FROM read_parquet('${out}/sft/*.parquet') GROUP BY 1 ORDER BY 1`);
   assert.deepEqual(sft.map((r) => [r[0], Number(r[1])]), [['code', 2], ['math', 2]]);
   assert.equal(report.sampling.quotaSkipped, 2);
   assert.deepEqual(report.sampling.perDomain.math, { samples: 4, selected: 2, samplesPerSelected: 2, quota: 2, quotaMet: true });

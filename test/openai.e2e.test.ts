@@ -9,7 +9,7 @@ import { appendFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { duckObjects } from './support/duckdb-query.ts';
 import { readManifest } from '../src/sinks/manifest.ts';
 import { answerBatchFile, randomFaults, startOpenAITestServer, type TestServer } from './support/openai-test-server.ts';
 
@@ -28,14 +28,7 @@ async function rows(dir: string, corpus: string, order: string): Promise<Record<
   const m = await readManifest(dir);
   const files = m!.shards.filter((s) => s.corpus === corpus).map((s) => `'${join(dir, s.path)}'`);
   if (files.length === 0) return [];
-  const db = await DuckDBInstance.create(':memory:');
-  const con = await db.connect();
-  try {
-    return (await con.runAndReadAll(`SELECT * FROM read_parquet([${files.join(',')}]) ORDER BY ${order}`)).getRowObjectsJS() as Record<string, unknown>[];
-  } finally {
-    con.closeSync();
-    db.closeSync();
-  }
+  return duckObjects(`SELECT * FROM read_parquet([${files.join(',')}]) ORDER BY ${order}`);
 }
 
 const ORDER: Record<string, string> = { sft: 'id', distill: 'id', samples: 'key', prefs: 'id' };

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { OutputConfig } from '../schemas/pipeline.ts';
 import { CORPORA, type CorpusName } from '../schemas/records.ts';
 import type { BuildIdentity, ChunkRows } from '../src/sinks/build-store.ts';
 import { openParquetBuildStore, type CommitStep } from '../src/sinks/parquet-build-store.ts';
 import { readManifest } from '../src/sinks/manifest.ts';
 import { chunkRows } from './support/corpus-rows.ts';
+import { duckObjects as duck } from './support/duckdb-query.ts';
 
 const identity = (hash = 'h'.repeat(64)): BuildIdentity => ({
   pipeline: 'sinks-test',
@@ -24,17 +24,6 @@ const CORPUS_LIST = Object.keys(CORPORA) as CorpusName[];
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'distillery-sinks-'));
-}
-
-async function duck<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const con = await db.connect();
-  try {
-    return (await con.runAndReadAll(sql)).getRowObjectsJS() as T[];
-  } finally {
-    con.closeSync();
-    db.closeSync();
-  }
 }
 
 /** The DuckDB type a zod field should read as: the same mapping as src/sinks/parquet-schema.ts, written from DuckDB's side. */

@@ -10,23 +10,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { readManifest } from '../../src/sinks/manifest.ts';
 import { offlineHfEnv, pythonWithDatasets } from '../support/python-datasets.ts';
+import { duckRows } from '../support/duckdb-query.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shared = path.resolve(repoRoot, '../shared/datasets');
-
-async function query(sql: string): Promise<unknown[][]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const con = await db.connect();
-  try {
-    return (await con.runAndReadAll(sql)).getRows();
-  } finally {
-    con.closeSync();
-    db.closeSync();
-  }
-}
 
 function run(out: string, env: Record<string, string>, extra: string[] = []): void {
   const r = spawnSync(process.execPath, ['bin/distillery.mjs', 'run', 'pipelines/r1-800k.ts', '--out', out, ...extra], { cwd: repoRoot, env: { ...process.env, ...env }, encoding: 'utf8' });
@@ -52,17 +41,17 @@ test('r1-800k at small scale: dedupe + decontamination, quotas, a nightly rerun 
   // 16 examples → quotas math 7, general 2, every other domain 1 (R1_MIX).
   run(out1, { DISTILLERY_PROMPTS: p1, DISTILLERY_EVALS: evals, DISTILLERY_EXAMPLES: '16' });
 
-  const q1 = await query(`SELECT reason, raw FROM read_json_auto('${out1}/quarantine/*.jsonl')`);
+  const q1 = await duckRows(`SELECT reason, raw FROM read_json_auto('${out1}/quarantine/*.jsonl')`);
   const reasons = q1.map((r) => String(r[0]));
   assert.equal(reasons.filter((r) => r.startsWith('contaminated: math500_test.jsonl:')).length, 2, reasons.join('\n'));
   assert.equal(reasons.filter((r) => r.startsWith('near-duplicate: of ')).length, 1, reasons.join('\n'));
-  const sampled = await query(`SELECT DISTINCT prompt_id FROM read_parquet('${out1}/samples/*.parquet')`);
+  const sampled = await duckRows(`SELECT DISTINCT prompt_id FROM read_parquet('${out1}/samples/*.parquet')`);
   assert.ok(!sampled.some(([id]) => ['leak-0', 'leak-1', 'near-dup'].includes(String(id))), 'excluded prompts are never sampled');
   const m1 = (await readManifest(out1))!;
   const sampling = m1.report!.sampling as { perDomain: Record<string, { selected: number; quota: number }> };
   for (const [d, c] of Object.entries(sampling.perDomain)) assert.ok(c.selected <= c.quota + 1, `${d}: ${c.selected} selected, quota ${c.quota}`);
   // sft/ exists only when something was accepted (the bundled model is small: it may accept nothing).
-  const bySft = m1.totals.sft.rows > 0 ? await query(`SELECT domain, count(*) FROM read_parquet('${out1}/sft/*.parquet') GROUP BY 1`) : [];
+  const bySft = m1.totals.sft.rows > 0 ? await duckRows(`SELECT domain, count(*) FROM read_parquet('${out1}/sft/*.parquet') GROUP BY 1`) : [];
   for (const [d, n] of bySft) assert.equal(Number(n), sampling.perDomain[String(d)].selected);
   assert.equal(bySft.reduce((a, [, n]) => a + Number(n), 0), m1.totals.sft.rows);
 
@@ -72,13 +61,13 @@ test('r1-800k at small scale: dedupe + decontamination, quotas, a nightly rerun 
   await writeFile(p2, night2.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const out2 = path.join(dir, 'out2');
   run(out2, { DISTILLERY_PROMPTS: p2, DISTILLERY_EVALS: evals, DISTILLERY_EXAMPLES: '16' }, ['--reuse', out1]);
-  const same = await query(`SELECT count(*), sum((a.response = b.response)::INT) FROM read_parquet('${out1}/samples/*.parquet') a JOIN read_parquet('${out2}/samples/*.parquet') b USING (key)`);
-  const [n1] = (await query(`SELECT count(*) FROM read_parquet('${out1}/samples/*.parquet')`))[0];
+  const same = await duckRows(`SELECT count(*), sum((a.response = b.response)::INT) FROM read_parquet('${out1}/samples/*.parquet') a JOIN read_parquet('${out2}/samples/*.parquet') b USING (key)`);
+  const [n1] = (await duckRows(`SELECT count(*) FROM read_parquet('${out1}/samples/*.parquet')`))[0];
   assert.equal(Number(same[0][0]), Number(n1), 'every sample of night 1 is in night 2 under the same key');
   assert.equal(Number(same[0][1]), Number(n1), 'and with the same text');
   const m2 = (await readManifest(out2))!;
   const inc = m2.report!.incremental as { reused: number; generated: number; rejudged: number; judgesChanged: boolean };
-  const [n2] = (await query(`SELECT count(*) FROM read_parquet('${out2}/samples/*.parquet')`))[0];
+  const [n2] = (await duckRows(`SELECT count(*) FROM read_parquet('${out2}/samples/*.parquet')`))[0];
   // Night 1's samples were served from its build, not generated again; only the rest were generated.
   assert.equal(inc.reused, Number(n1));
   assert.equal(inc.reused + inc.generated, Number(n2));

@@ -3,7 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { duckJson } from './duckdb-query.ts';
+
+export { duckJson as duck };
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cli = path.join(repoRoot, 'bin/distillery.mjs');
@@ -99,20 +101,8 @@ export function startCli(args: string[], opts: { cwd?: string; env?: Record<stri
 export const runCli = (args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) => startCli(args, opts).done;
 
 /** Rows of a SQL query through real DuckDB, as JSON values. */
-export async function duck<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const con = await instance.connect();
-  try {
-    const reader = await con.runAndReadAll(sql);
-    return (await reader.getRowObjectsJson()) as T[];
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
-}
-
 /** Key and content hash of every row of a corpus, sorted: what "the same final rows" means. */
 export async function corpusDigest(out: string, corpus: string, keyColumn: string): Promise<string[]> {
-  const rows = await duck<{ k: string; h: string }>(`SELECT ${keyColumn} AS k, md5(CAST(t AS VARCHAR)) AS h FROM read_parquet('${out}/${corpus}/*.parquet') t ORDER BY k, h`);
+  const rows = await duckJson<{ k: string; h: string }>(`SELECT ${keyColumn} AS k, md5(CAST(t AS VARCHAR)) AS h FROM read_parquet('${out}/${corpus}/*.parquet') t ORDER BY k, h`);
   return rows.map((r) => `${r.k} ${r.h}`);
 }
