@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -70,13 +69,7 @@ def main() -> None:
     for step in range(1, REFINE_STEPS + 1):
         model.train()
         x, y = batch(rng)
-        logits, _ = model(x, (x != chat.PAD).long(), torch.arange(x.shape[1]).expand_as(x))
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
+        loss = train.train_step(model, opt, sched, x, y)
         if step % EVAL_EVERY == 0:
             model.eval()
             acc = {name: train.accuracy(model, ex) for name, ex in evals.items()}

@@ -63,6 +63,19 @@ def batch(rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
+def train_step(model: TinyLlama, opt: torch.optim.Optimizer, sched: torch.optim.lr_scheduler.LRScheduler,
+               x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """One optimiser step on a batch (next-token loss on the answer tokens, clipped gradients); returns the loss."""
+    logits, _ = model(x, (x != chat.PAD).long(), torch.arange(x.shape[1]).expand_as(x))
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    return loss
+
+
 @torch.no_grad()
 def generate(model: TinyLlama, prompts: list[list[int]], max_new: int = 200, temperature: float = 0.0,
              gen: torch.Generator | None = None) -> list[list[int]]:
@@ -134,13 +147,7 @@ def main() -> None:
     for step in range(1, MAX_STEPS + 1):
         model.train()
         x, y = batch(rng)
-        logits, _ = model(x, (x != chat.PAD).long(), torch.arange(x.shape[1]).expand_as(x))
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
+        loss = train_step(model, opt, sched, x, y)
         if step % 25 == 0:
             print(f"step {step} loss {loss.item():.4f} {time.time() - start:.0f}s", flush=True)
         if step >= FIRST_EVAL and step % EVAL_EVERY == 0:
