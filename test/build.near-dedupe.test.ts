@@ -117,3 +117,45 @@ test('nearDedupe as a Source: drops later near-duplicates across sources as coun
   assert.equal(s.describe().stage, 'near-dedupe');
   assert.notEqual(await s.digest(), 'digest-a');
 });
+
+test('a templated prompt set: full buckets bound the work per check and keep nearly every duplicate', () => {
+  // 4,000 prompts from one template differ only in numbers and nouns, so a few bands made of template shingles hold
+  // most of them; every 10th prompt repeats an earlier one with one number changed (a near-duplicate).
+  const nouns = ['apples', 'marbles', 'coins', 'books'];
+  const texts: string[] = [];
+  for (let i = 0; i < 4000; i++) {
+    if (i % 10 === 9) {
+      const j = i - 1 - ((i * 7) % 8);
+      texts.push(texts[j].replace(/sit on top/, 'sit on the top'));
+      continue;
+    }
+    const n = nouns[i % 4];
+    texts.push(`Problem ${i}: A crate holds ${10 + (i % 97)} ${n} per layer and has ${3 + ((i * 7) % 89)} layers; ${2 + ((i * 13) % 31)} loose ${n} sit on top. How many ${n} are there in all, given the crate is full and every layer holds the same number?`);
+  }
+  const run = (maxBucketSize: number) => {
+    const idx = new MinHashLsh({ maxBucketSize });
+    const dups = new Map<number, string>();
+    texts.forEach((t, i) => {
+      const d = idx.checkAndAdd(`p${i}`, t);
+      if (d) dups.set(i, d.duplicateOf);
+    });
+    return { idx, dups };
+  };
+  const exact = run(Infinity);
+  const capped = run(16);
+  const { bands } = capped.idx.options;
+  assert.ok(capped.idx.bucketOverflows > 0, 'the cap was reached');
+  assert.ok(capped.idx.comparisons <= texts.length * bands * 16, `comparisons ${capped.idx.comparisons}`);
+  assert.ok(exact.idx.comparisons > 2 * capped.idx.comparisons, `uncapped ${exact.idx.comparisons} vs capped ${capped.idx.comparisons}`);
+  // ≥ 95 % of the exact index's duplicates are found (a missed one is then indexed and may, rightly, flag a later
+  // prompt the exact index attributes elsewhere, so the sets need not nest).
+  assert.ok(exact.dups.size >= 390, `exact index found ${exact.dups.size}`);
+  const both = [...capped.dups.keys()].filter((i) => exact.dups.has(i)).length;
+  assert.ok(both >= 0.95 * exact.dups.size, `capped found ${both} of the exact index's ${exact.dups.size}`);
+});
+
+test('maxBucketSize must be a positive integer or Infinity', () => {
+  assert.throws(() => new MinHashLsh({ maxBucketSize: 0 }), /maxBucketSize/);
+  assert.throws(() => new MinHashLsh({ maxBucketSize: 2.5 }), /maxBucketSize/);
+  assert.equal(new MinHashLsh({ maxBucketSize: Infinity }).options.maxBucketSize, Infinity);
+});

@@ -18,9 +18,17 @@ export interface MinHashOptions {
   /** LSH bands × rows per band (≤ numPerm); chosen from the threshold when omitted. */
   bands?: number;
   rows?: number;
+  /**
+   * Texts indexed under one band bucket at most. Templated prompt sets ("A crate holds 12 apples …") put a fixed share
+   * of all texts in a few buckets (bands made only of template shingles), and verifying every member of such a
+   * bucket made each check O(texts indexed): the 800k scale build spent minutes there. A full bucket keeps its first
+   * members and takes no more; a text is still indexed under its other bands, so a duplicate is missed only when it
+   * meets its original in full buckets alone (see the recall test). Infinity: exact, unbounded.
+   */
+  maxBucketSize?: number;
 }
 
-export const DEFAULT_MINHASH: MinHashOptions = { threshold: 0.8, numPerm: 64, shingleSize: 3, seed: 1 };
+export const DEFAULT_MINHASH: MinHashOptions = { threshold: 0.8, numPerm: 64, shingleSize: 3, seed: 1, maxBucketSize: 512 };
 
 /** NFKC, lower case; tokens are runs of letters/digits and single other symbols (so `2+3` ≠ `2*3`). */
 export function tokenize(text: string): string[] {
@@ -116,7 +124,12 @@ export class MinHashLsh {
   private readonly mulA: Uint32Array;
   private readonly addB: Uint32Array;
   private readonly pages: Uint16Array[] = [];
-  private readonly ids: string[] = [];
+  private readonly ids = new IdList();
+  /** Band entries not made because their bucket was full (see maxBucketSize). */
+  private skipped = 0;
+  private seen = new Uint32Array(0);
+  private checks = 0;
+  private verified = 0;
   // One open-addressing multimap for all bands: key = hash(band, band values), value = doc index (-1 empty).
   private keys = new Uint32Array(1 << 12);
   private docs = new Int32Array(1 << 12).fill(-1);
@@ -127,9 +140,11 @@ export class MinHashLsh {
     if (!(o.threshold > 0 && o.threshold <= 1)) throw new RangeError(`near-dedupe: threshold must be in (0, 1], got ${o.threshold}`);
     if (!Number.isInteger(o.numPerm) || o.numPerm < 2 || o.numPerm > 1024) throw new RangeError(`near-dedupe: numPerm must be an integer in [2, 1024], got ${o.numPerm}`);
     if (!Number.isInteger(o.shingleSize) || o.shingleSize < 1) throw new RangeError(`near-dedupe: shingleSize must be a positive integer, got ${o.shingleSize}`);
+    const maxBucketSize = o.maxBucketSize ?? Infinity;
+    if (!(maxBucketSize >= 1) || (maxBucketSize !== Infinity && !Number.isInteger(maxBucketSize))) throw new RangeError(`near-dedupe: maxBucketSize must be a positive integer or Infinity, got ${o.maxBucketSize}`);
     const { bands, rows } = o.bands && o.rows ? { bands: o.bands, rows: o.rows } : optimalBands(o.threshold, o.numPerm);
     if (bands * rows > o.numPerm) throw new RangeError(`near-dedupe: bands × rows (${bands}×${rows}) exceeds numPerm ${o.numPerm}`);
-    this.options = { ...o, bands, rows };
+    this.options = { ...o, bands, rows, maxBucketSize };
     const rnd = splitmix32(o.seed);
     this.mulA = new Uint32Array(o.numPerm);
     this.addB = new Uint32Array(o.numPerm);
@@ -144,11 +159,19 @@ export class MinHashLsh {
     return this.ids.length;
   }
 
-  /** Approximate bytes held by the index (typed arrays; ids counted at 2 bytes a character plus 32). */
+  /** Band entries left out because their bucket was full. */
+  get bucketOverflows(): number {
+    return this.skipped;
+  }
+
+  /** Candidate signatures compared so far: the index's work, bounded by bands × maxBucketSize a check. */
+  get comparisons(): number {
+    return this.verified;
+  }
+
+  /** Bytes held by the index (its typed arrays). */
   get bytes(): number {
-    let idBytes = 0;
-    for (const id of this.ids) idBytes += 32 + 2 * id.length;
-    return this.pages.length * PAGE_DOCS * this.options.numPerm * 2 + this.keys.byteLength + this.docs.byteLength + idBytes;
+    return this.pages.length * PAGE_DOCS * this.options.numPerm * 2 + this.keys.byteLength + this.docs.byteLength + this.ids.bytes + this.seen.byteLength;
   }
 
   /** Full 32-bit MinHash signature of a text (all 0xffffffff when it has no words). */
@@ -186,17 +209,31 @@ export class MinHashLsh {
     const low = new Uint16Array(sig.length);
     for (let i = 0; i < sig.length; i++) low[i] = sig[i] & 0xffff;
     let best: { doc: number; jaccard: number } | null = null;
-    const seen = new Set<number>();
-    for (const key of bandKeys) {
-      for (const doc of this.lookup(key)) {
-        if (seen.has(doc)) continue;
-        seen.add(doc);
+    // Docs already verified in this check: stamped with the check's number (a Set cost more than the comparisons).
+    const stamp = ++this.checks;
+    if (this.seen.length < this.ids.length) {
+      const next = new Uint32Array(Math.max(1024, this.ids.length * 2));
+      next.set(this.seen);
+      this.seen = next;
+    }
+    const seen = this.seen;
+    const bucketSizes = new Uint32Array(bandKeys.length);
+    for (let band = 0; band < bandKeys.length; band++) {
+      const key = bandKeys[band];
+      const mask = this.keys.length - 1;
+      for (let slot = key & mask; this.docs[slot] !== -1; slot = (slot + 1) & mask) {
+        if (this.keys[slot] !== key) continue;
+        bucketSizes[band]++;
+        const doc = this.docs[slot];
+        if (seen[doc] === stamp) continue;
+        seen[doc] = stamp;
+        this.verified++;
         const j = this.estimateAgainst(doc, low);
         if (j >= this.options.threshold && (!best || j > best.jaccard || (j === best.jaccard && doc < best.doc))) best = { doc, jaccard: j };
       }
     }
-    if (best) return { duplicateOf: this.ids[best.doc], jaccard: best.jaccard };
-    this.add(id, low, bandKeys);
+    if (best) return { duplicateOf: this.ids.get(best.doc), jaccard: best.jaccard };
+    this.add(id, low, bandKeys, bucketSizes);
     return null;
   }
 
@@ -211,28 +248,29 @@ export class MinHashLsh {
     return out;
   }
 
+  /** Estimated Jaccard against an indexed doc, or -1 as soon as it cannot reach the threshold (most candidates). */
   private estimateAgainst(doc: number, low: Uint16Array): number {
     const n = this.options.numPerm;
     const page = this.pages[Math.floor(doc / PAGE_DOCS)];
     const off = (doc % PAGE_DOCS) * n;
-    let eq = 0;
-    for (let i = 0; i < n; i++) if (page[off + i] === low[i]) eq++;
-    return eq / n;
+    const maxMisses = n - Math.ceil(this.options.threshold * n - 1e-9);
+    let misses = 0;
+    for (let i = 0; i < n; i++) if (page[off + i] !== low[i] && ++misses > maxMisses) return -1;
+    return (n - misses) / n;
   }
 
-  private *lookup(key: number): Generator<number> {
-    const mask = this.keys.length - 1;
-    for (let slot = key & mask; this.docs[slot] !== -1; slot = (slot + 1) & mask) if (this.keys[slot] === key) yield this.docs[slot];
-  }
 
-  private add(id: string, low: Uint16Array, bandKeys: Uint32Array): void {
+  private add(id: string, low: Uint16Array, bandKeys: Uint32Array, bucketSizes: Uint32Array): void {
     const doc = this.ids.length;
     const n = this.options.numPerm;
     if (doc % PAGE_DOCS === 0) this.pages.push(new Uint16Array(PAGE_DOCS * n));
     this.pages[this.pages.length - 1].set(low, (doc % PAGE_DOCS) * n);
     this.ids.push(id);
     if ((this.used + bandKeys.length) * 2 > this.keys.length) this.grow();
-    for (const key of bandKeys) this.insert(key, doc);
+    for (let band = 0; band < bandKeys.length; band++) {
+      if (bucketSizes[band] >= this.options.maxBucketSize) this.skipped++;
+      else this.insert(bandKeys[band], doc);
+    }
   }
 
   private insert(key: number, doc: number): void {
@@ -252,5 +290,42 @@ export class MinHashLsh {
     this.used = 0;
     // Reinsert in slot order; probing order within one key does not matter because lookups visit all matches.
     for (let i = 0; i < oldKeys.length; i++) if (oldDocs[i] !== -1) this.insert(oldKeys[i], oldDocs[i]);
+  }
+}
+
+/**
+ * Ids of the indexed texts as UTF-8 bytes in one growing buffer plus offsets: ~(length + 4) bytes an id, where a
+ * JS string array costs ~40 (the ids are only read back to name the original of a duplicate).
+ */
+class IdList {
+  private buf = new Uint8Array(1 << 16);
+  private ends = new Uint32Array(1 << 12);
+  private used = 0;
+  length = 0;
+  private static readonly encoder = new TextEncoder();
+  private static readonly decoder = new TextDecoder();
+
+  get bytes(): number {
+    return this.buf.byteLength + this.ends.byteLength;
+  }
+
+  push(id: string): void {
+    // Worst case 3 bytes a UTF-16 unit.
+    while (this.used + id.length * 3 > this.buf.length) {
+      const next = new Uint8Array(this.buf.length * 2);
+      next.set(this.buf.subarray(0, this.used));
+      this.buf = next;
+    }
+    this.used += IdList.encoder.encodeInto(id, this.buf.subarray(this.used)).written;
+    if (this.length === this.ends.length) {
+      const next = new Uint32Array(this.ends.length * 2);
+      next.set(this.ends);
+      this.ends = next;
+    }
+    this.ends[this.length++] = this.used;
+  }
+
+  get(i: number): string {
+    return IdList.decoder.decode(this.buf.subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]));
   }
 }
