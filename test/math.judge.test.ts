@@ -100,3 +100,20 @@ test('CLI: distillery judge math reads reference/response or gold/pred and keeps
   assert.deepEqual(lines.map((l) => [l.id, l.verdict]), [['a', 'pass'], ['b', 'fail'], [undefined, 'error'], ['d', 'pass'], ['e', 'error']]);
   assert.deepEqual(lines[0].extracted, { reference: '\\frac{1}{2}', response: '0.5' });
 });
+
+test('bounded inputs are verified on the calling thread with the same result as in a worker; others go to the workers', async () => {
+  const { boundedMathInput, toVerdict } = await import('../src/judges/math/judge.ts');
+  const { verifyMath } = await import('../src/judges/math/verify.ts');
+  for (const s of ['The answer is $\\boxed{575}$.', '\\boxed{\\frac{3}{4}}', '\\boxed{2\\sqrt{3}}', '\\left( 1, 2 \\right)', '12,345.5']) assert.equal(boundedMathInput(s), true, s);
+  for (const s of ['2^{10}', '5!', '\\binom{100000}{50000}', '0.\\overline{3}', 'x**2', '\\boxed{\\sum_{k=1}^{n} k}', '1'.repeat(401)]) assert.equal(boundedMathInput(s), false, s);
+  const pairs: [string, string][] = [['575', 'The answer is $\\boxed{575}$.'], ['575', '\\boxed{576}'], ['\\frac{3}{4}', '\\boxed{0.75}'], ['(1, 2)', '\\left( 1, 2 \\right)'], ['2\\sqrt{3}', '\\boxed{\\sqrt{12}}'], ['x + 1', '\\boxed{1 + x}'], ['12', 'no number here']];
+  const pool = new MathWorkerPool(mathPolicy(), 1);
+  try {
+    for (const [ref, ans] of pairs) {
+      assert.ok(boundedMathInput(ref) && boundedMathInput(ans), `${ref} | ${ans}`);
+      assert.deepEqual(toVerdict(verifyMath(ref, ans, mathPolicy())), toVerdict(await pool.verify(ref, ans)), `${ref} | ${ans}`);
+    }
+  } finally {
+    await pool.close();
+  }
+});
