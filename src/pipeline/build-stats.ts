@@ -58,8 +58,20 @@ export function countVerdict(stats: BuildStats, v: Verdict): void {
   j[v.verdict]++;
   if (v.verdict === 'pass') return;
   const key = reasonKey(v);
-  if (key in j.reasons || Object.keys(j.reasons).length < MAX_REASONS) j.reasons[key] = (j.reasons[key] ?? 0) + 1;
-  else j.reasons[OTHER_REASONS] = (j.reasons[OTHER_REASONS] ?? 0) + 1;
+  if (key in j.reasons) j.reasons[key]++;
+  else if (reasonCount(j.reasons) < MAX_REASONS) {
+    j.reasons[key] = 1;
+    reasonCounts.set(j.reasons, reasonCount(j.reasons) + 1);
+  } else j.reasons[OTHER_REASONS] = (j.reasons[OTHER_REASONS] ?? 0) + 1;
+}
+
+// Keys in each reasons table: Object.keys() on every new reason (most failures of a long build) was a hot spot.
+const reasonCounts = new WeakMap<Record<string, number>, number>();
+
+function reasonCount(reasons: Record<string, number>): number {
+  let n = reasonCounts.get(reasons);
+  if (n === undefined) reasonCounts.set(reasons, (n = Object.keys(reasons).length));
+  return n;
 }
 
 /** Count one prompt's outcome. */
