@@ -1,5 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { startWorker } from '../workers/worker-bundle.ts';
 import type { SchemaElement } from './parquet-schema.ts';
 import type { WorkerCall, WorkerReply, WorkerRequest } from './parquet-worker.ts';
 
@@ -27,10 +28,7 @@ class ShardWorker {
   private failure: Error | null = null;
 
   constructor() {
-    // The .mjs boot registers tsx inside the worker (see there), then loads the TypeScript worker.
-    this.worker = new Worker(new URL('./parquet-worker-boot.mjs', import.meta.url), {
-      workerData: { entry: new URL('./parquet-worker.ts', import.meta.url).href },
-    });
+    this.worker = startWorker(new URL('./parquet-worker.ts', import.meta.url));
     // Keep the process alive only while a request is in flight: a forgotten close() must not hang the CLI.
     this.worker.unref();
     this.worker.on('message', (r: WorkerReply) => {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../workers/worker-bundle.ts';
 import type { MathPolicy } from './policy.ts';
 import type { MathVerification } from './verify.ts';
 
@@ -15,8 +16,6 @@ interface Slot {
   job: Job | null;
   timer: NodeJS.Timeout | null;
 }
-
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 
 /**
  * Verifications in worker threads with a per-call time limit: a comparison that runs past `timeoutMs` has its
@@ -63,7 +62,7 @@ export class MathWorkerPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(ENTRY), job: null, timer: null };
+    const slot: Slot = { worker: startWorker(new URL('./worker.ts', import.meta.url)), job: null, timer: null };
     slot.worker.unref();
     slot.worker.on('message', (msg: { id: number; result: MathVerification }) => {
       if (!slot.job || slot.job.id !== msg.id) return;

@@ -1,7 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../workers/worker-bundle.ts';
 import type { ReadabilityInput, ReadabilityReport, ReadabilityThresholds } from './index.ts';
-
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 
 interface Pending {
   resolve: (r: ReadabilityReport[]) => void;
@@ -57,7 +56,8 @@ export class ReadabilityWorkerPool {
   private spawn(): Slot {
     // A small young generation: the checks' garbage is short-lived, and V8's default (up to 3 × 16 MB) cost ~80 MB of
     // RSS on the scale build for no speed.
-    const slot: Slot = { worker: new Worker(ENTRY, { resourceLimits: { maxYoungGenerationSizeMb: 8 } }), pending: new Map(), failure: null };
+    const worker = startWorker(new URL('./worker.ts', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    const slot: Slot = { worker, pending: new Map(), failure: null };
     slot.worker.unref();
     slot.worker.on('message', (msg: { id: number; reports?: ReadabilityReport[]; error?: string }) => {
       const p = slot.pending.get(msg.id);
