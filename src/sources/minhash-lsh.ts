@@ -130,10 +130,10 @@ export class MinHashLsh {
   private seen = new Uint32Array(0);
   private checks = 0;
   private verified = 0;
-  // One open-addressing multimap for all bands: key = hash(band, band values), value = doc index (-1 empty).
-  private keys = new Uint32Array(1 << 12);
-  private docs = new Int32Array(1 << 12).fill(-1);
-  private used = 0;
+  // Open-addressing multimap for all bands (key = hash(band, band values), value = doc index, -1 empty), split by the
+  // key's top bits into TABLES parts that grow on their own: a grow then copies 1/64 of the entries, not all of them
+  // (a single table peaked at old + new = 3× its size while growing), and a load of up to 0.7 wastes less.
+  private readonly tables: BandTable[] = Array.from({ length: TABLES }, () => newBandTable(1 << 8));
 
   constructor(options: Partial<MinHashOptions> = {}) {
     const o = { ...DEFAULT_MINHASH, ...options };
@@ -171,7 +171,9 @@ export class MinHashLsh {
 
   /** Bytes held by the index (its typed arrays). */
   get bytes(): number {
-    return this.pages.length * PAGE_DOCS * this.options.numPerm * 2 + this.keys.byteLength + this.docs.byteLength + this.ids.bytes + this.seen.byteLength;
+    let tableBytes = 0;
+    for (const t of this.tables) tableBytes += t.keys.byteLength + t.docs.byteLength;
+    return this.pages.length * PAGE_DOCS * this.options.numPerm * 2 + tableBytes + this.ids.bytes + this.seen.byteLength;
   }
 
   /** Full 32-bit MinHash signature of a text (all 0xffffffff when it has no words). */
@@ -220,11 +222,12 @@ export class MinHashLsh {
     const bucketSizes = new Uint32Array(bandKeys.length);
     for (let band = 0; band < bandKeys.length; band++) {
       const key = bandKeys[band];
-      const mask = this.keys.length - 1;
-      for (let slot = key & mask; this.docs[slot] !== -1; slot = (slot + 1) & mask) {
-        if (this.keys[slot] !== key) continue;
+      const { keys, docs } = this.tables[key >>> TABLE_SHIFT];
+      const mask = keys.length - 1;
+      for (let slot = key & mask; docs[slot] !== -1; slot = (slot + 1) & mask) {
+        if (keys[slot] !== key) continue;
         bucketSizes[band]++;
-        const doc = this.docs[slot];
+        const doc = docs[slot];
         if (seen[doc] === stamp) continue;
         seen[doc] = stamp;
         this.verified++;
@@ -266,31 +269,47 @@ export class MinHashLsh {
     if (doc % PAGE_DOCS === 0) this.pages.push(new Uint16Array(PAGE_DOCS * n));
     this.pages[this.pages.length - 1].set(low, (doc % PAGE_DOCS) * n);
     this.ids.push(id);
-    if ((this.used + bandKeys.length) * 2 > this.keys.length) this.grow();
     for (let band = 0; band < bandKeys.length; band++) {
-      if (bucketSizes[band] >= this.options.maxBucketSize) this.skipped++;
-      else this.insert(bandKeys[band], doc);
+      if (bucketSizes[band] >= this.options.maxBucketSize) {
+        this.skipped++;
+        continue;
+      }
+      const key = bandKeys[band];
+      const t = this.tables[key >>> TABLE_SHIFT];
+      if ((t.used + 1) > t.keys.length * MAX_LOAD) this.tables[key >>> TABLE_SHIFT] = grown(t);
+      insert(this.tables[key >>> TABLE_SHIFT], key, doc);
     }
   }
+}
 
-  private insert(key: number, doc: number): void {
-    const mask = this.keys.length - 1;
-    let slot = key & mask;
-    while (this.docs[slot] !== -1) slot = (slot + 1) & mask;
-    this.keys[slot] = key;
-    this.docs[slot] = doc;
-    this.used++;
-  }
+const TABLE_SHIFT = 26;
+const TABLES = 1 << (32 - TABLE_SHIFT);
+const MAX_LOAD = 0.7;
 
-  private grow(): void {
-    const oldKeys = this.keys;
-    const oldDocs = this.docs;
-    this.keys = new Uint32Array(oldKeys.length * 2);
-    this.docs = new Int32Array(oldDocs.length * 2).fill(-1);
-    this.used = 0;
-    // Reinsert in slot order; probing order within one key does not matter because lookups visit all matches.
-    for (let i = 0; i < oldKeys.length; i++) if (oldDocs[i] !== -1) this.insert(oldKeys[i], oldDocs[i]);
-  }
+interface BandTable {
+  keys: Uint32Array;
+  docs: Int32Array;
+  used: number;
+}
+
+function newBandTable(size: number): BandTable {
+  return { keys: new Uint32Array(size), docs: new Int32Array(size).fill(-1), used: 0 };
+}
+
+function insert(t: BandTable, key: number, doc: number): void {
+  const mask = t.keys.length - 1;
+  let slot = key & mask;
+  while (t.docs[slot] !== -1) slot = (slot + 1) & mask;
+  t.keys[slot] = key;
+  t.docs[slot] = doc;
+  t.used++;
+}
+
+/** The table at twice the size. Probing order within one key does not matter: lookups visit all its entries. */
+function grown(t: BandTable): BandTable {
+  const next = newBandTable(t.keys.length * 2);
+  for (let i = 0; i < t.keys.length; i++) if (t.docs[i] !== -1) insert(next, t.keys[i], t.docs[i]);
+  return next;
 }
 
 /**
