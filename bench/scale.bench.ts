@@ -106,6 +106,13 @@ const tRef = performance.now();
 const refSeconds = (performance.now() - tRef) / 1000;
 rmSync(refFile);
 
+const accepted = r.totals.rows.sft;
+const series = full.rssSeries;
+const quarter = (q: number) => Math.round(series[Math.min(series.length - 1, Math.floor((q * (series.length - 1)) / 4))] ?? 0);
+const per800k = (800_000 / accepted) * seconds;
+// The uninterrupted build's figures now: the crash + resume pass below takes as long again.
+console.log(`uninterrupted build: ${JSON.stringify({ seconds: Math.round(seconds * 10) / 10, examples: accepted, MBps: Math.round((mb / seconds) * 10) / 10, msPerAcceptedExample: Math.round((full.ms / accepted) * 100) / 100, rssPeakMB: Math.round(full.rssPeakMb), rssAtQuarters: [0, 1, 2, 3, 4].map(quarter) })}`);
+
 // Crash and resume: SIGKILL at half the uninterrupted time, then run again to the end.
 const crashed = path.join(dir, 'crashed');
 const crashTest = !values['no-crash'];
@@ -113,10 +120,6 @@ const first = crashTest ? await runBuild(crashed, full.ms / 2) : null;
 const resumed = crashTest ? await runBuild(crashed) : null;
 const [a, b] = crashTest ? [await rowSet(path.join(dir, 'full')), await rowSet(crashed)] : [null, null];
 
-const accepted = r.totals.rows.sft;
-const series = full.rssSeries;
-const quarter = (q: number) => Math.round(series[Math.min(series.length - 1, Math.floor((q * (series.length - 1)) / 4))] ?? 0);
-const per800k = (800_000 / accepted) * seconds;
 console.log(JSON.stringify({
   examples: accepted,
   prompts: r.totals.prompts,
