@@ -1,13 +1,21 @@
 /**
- * The readability checks' fast paths (ASCII words, cached scripts, n-grams over token ids, code-point lengths)
- * against the plain definitions they replace, on texts chosen to hit every branch: mixed scripts, surrogate pairs,
- * lone surrogates, Han/Kana tokens, loops, ties between equally frequent n-grams.
+ * The readability checks' fast paths (hand-written word and token scanners, cached character classes, n-grams over
+ * token hashes, the paragraph scanner, tail-only end patterns) against the plain regex definitions they replace, on
+ * texts chosen to hit every branch: mixed scripts, surrogate pairs, lone surrogates, Han/Kana tokens, every kind of
+ * Unicode white space, apostrophes and hyphens at word edges, combining marks, loops, ties between equally frequent
+ * n-grams; then on seeded random strings drawn from those pieces.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { repetition, tokensOf } from '../src/judges/readability/repetition.ts';
 import { proseOf, scriptOf, wordsOf } from '../src/judges/readability/prose.ts';
 import { codePointLength, wallOfText } from '../src/judges/readability/wall-of-text.ts';
+import { isSpaceUnit } from '../src/judges/readability/chars.ts';
+import { languageConsistency, guessLanguage } from '../src/judges/readability/language.ts';
+import { summaryOf } from '../src/judges/readability/summary.ts';
+import { truncation } from '../src/judges/readability/truncation.ts';
+import { codeBlocks } from '../src/judges/readability/code-blocks.ts';
+import { mulberry32 } from './support/seeded-random.ts';
 
 const TEXTS = [
   '',
@@ -20,11 +28,53 @@ const TEXTS = [
   'a b c d e f g h i j k l m n o p '.repeat(3) + 'z y x w v u t s r q p o n m '.repeat(3),
   'Let $x = \\frac{1}{2}$ and \\[ y^2 \\] with `code` at https://example.com/a <b>bold</b>\n```python\nprint(1)\n```\n~~~\nx\n~~~ done',
   '字'.repeat(40) + ' word '.repeat(20),
+  // Every \s character between words, and look-alikes that are not \s (U+180E, U+200B, U+0085, U+2060).
+  'a\tb\nc\vd\fe\rf\r\ng h\u00a0i\u1680j\u2000k\u2003l\u200am\u2028n\u2029o\u202fp\u205fq\u3000r\ufeffs\u180et\u200bu\u0085v\u2060w',
+  "'tis rock- -x a’’b a-’b don't it’s co-op x-ray -- '' ’ - a' b- c’ naïve-ish Ωmega-π",
+  '\u0301start e\u0301te\u0301 \u0308\u0308 a\u20dd x\u200dy ह\u093fन्दी ก\u0e31น',
+  'カタカナー ひらがな・漢字々〆〇 ｶﾞｷﾞ ㇰ 𠀀𠀁x y𪜀 \u{1b001}\u{1f200} 한국어ㄱᄀ',
+  '\ud800a a\udc00 \udbff\udfff \ud83d\ude00x 😀a 👍🏽 🇫🇷 𝐀𝐁 𝑥𝑦 \u{10400}\u{10401}',
+  '\r\n\r\n  \t\n\n\u3000\n\n para one\n \t \npara two is longer\n\n\n\npara 😀😀😀😀😀😀😀😀😀😀\n\n',
 ];
+
+/** Pieces the random strings are drawn from: each branch of the scanners, and the characters around them. */
+const PIECES = [
+  ...'abcXYZ019 .,;:!?\'’‘-‐–—_$\\{}()[]<>/`~#*^|&=+"',
+  ' ', '\t', '\n', '\r\n', '\v', '\f', '\u00a0', '\u1680', '\u180e', '\u2003', '\u200b', '\u2028', '\u202f', '\u3000', '\ufeff', '\u0085',
+  'é', 'ß', 'ª', 'ǅ', 'ſ', 'K', 'Ａ', 'π', 'θ', 'Ж', 'ع', '\u064b', 'ह', '\u093f', '\u0301', '\u200d', '\ufe0f',
+  '漢', '字', '々', '〆', 'ー', '・', 'ｶ', 'ﾞ', 'カ', 'ひ', '한', 'ㄱ', '𠀀', '\u{1b001}',
+  '😀', '🏽', '𝑥', '\ud800', '\udc00', '\udbff',
+  'the', 'so', 'because', 'wait', "don't", 'it’s', 'co-op', 'naïve', 'Привет', 'мир',
+  '```', '~~~', '$', '$$', '\\[', '\\]', '\\(', '\\frac{1}{2}', '`x`', 'http://a.b', '<b>', '</think>', '<answer>', '</answer>', '\n\n', '\n \t\n',
+];
+
+function randomTexts(count: number, seed: number): string[] {
+  const r = mulberry32(seed);
+  return Array.from({ length: count }, () => {
+    let s = '';
+    for (let n = Math.floor(r() * 120); n > 0; n--) s += PIECES[Math.floor(r() * PIECES.length)];
+    return s;
+  });
+}
+
+const RANDOM = randomTexts(400, 11);
+const WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/gu;
+
+/** Words by the definition: the WORD regex, no mixed scripts, single letters only for Han/Kana. */
+function wordsByRegex(prose: string) {
+  return [...prose.matchAll(WORD)]
+    .map((m) => ({ text: m[0], script: scriptByRegex(m[0]), at: m.index }))
+    .filter((w) => ![...w.text].some((ch) => /\p{L}/u.test(ch) && scriptByRegex(ch) !== w.script))
+    .filter((w) => w.script === 'han' || w.script === 'kana' || [...w.text].length >= 2);
+}
+
+function tokensByRegex(text: string): string[] {
+  return text.replace(/([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])/gu, ' $1 ').split(/\s+/).filter((t) => t !== '');
+}
 
 /** The n-gram definition: every window of n tokens joined by a space, counted in a map; first to the max wins. */
 function repetitionByStrings(text: string, n: number) {
-  const tokens = text.replace(/([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])/gu, ' $1 ').split(/\s+/).filter((t) => t !== '');
+  const tokens = tokensByRegex(text);
   const total = tokens.length - n + 1;
   if (total <= 0) return { n, maxNgramCount: tokens.length ? 1 : 0, duplicateShare: 0, sample: '' };
   const counts = new Map<string, number>();
@@ -64,15 +114,92 @@ test('cached scripts equal the property regexes, ASCII and not', () => {
   }
 });
 
-test('words: ASCII fast path and the mixed-script rule agree with the definition', () => {
-  const WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/gu;
-  for (const text of TEXTS) {
+test('words: the scanner, its ASCII fast path and the mixed-script rule agree with the definition', () => {
+  for (const text of [...TEXTS, ...RANDOM]) {
     const prose = proseOf(text);
-    const want = [...prose.matchAll(WORD)]
-      .map((m) => ({ text: m[0], script: scriptByRegex(m[0]), at: m.index }))
-      .filter((w) => ![...w.text].some((ch) => /\p{L}/u.test(ch) && scriptByRegex(ch) !== w.script))
-      .filter((w) => w.script === 'han' || w.script === 'kana' || [...w.text].length >= 2);
-    assert.deepEqual(wordsOf(prose), want, JSON.stringify(text.slice(0, 40)));
+    assert.deepEqual(wordsOf(prose), wordsByRegex(prose), JSON.stringify(prose.slice(0, 80)));
+    assert.deepEqual(wordsOf(text), wordsByRegex(text), JSON.stringify(text.slice(0, 80)));
+  }
+});
+
+test('tokens: the scanner splits exactly where the Han/Kana replace and split(/\\s+/) do', () => {
+  for (const text of [...TEXTS, ...RANDOM]) assert.deepEqual(tokensOf(text), tokensByRegex(text), JSON.stringify(text.slice(0, 80)));
+});
+
+test('white space is exactly \\s, unit by unit, over the whole BMP', () => {
+  for (let c = 0; c < 0x10000; c++) assert.equal(isSpaceUnit(c), /\s/.test(String.fromCharCode(c)), `U+${c.toString(16)}`);
+});
+
+test('n-grams on random texts and loops with noise equal the joined-string definition', () => {
+  const r = mulberry32(5);
+  const loops = RANDOM.slice(0, 60).map((t) => (t.slice(0, 40) + ' ').repeat(2 + Math.floor(r() * 20)) + t);
+  for (const text of [...RANDOM, ...loops]) for (const n of [1, 2, 3, 12]) assert.deepEqual(repetition(text, n), repetitionByStrings(text, n), `n=${n} on ${JSON.stringify(text.slice(0, 40))}`);
+});
+
+test('n-grams whose hashes collide are told apart by their text, inside and outside a loop', () => {
+  // "w4pvu" and "wb3ea" have the same 32-bit FNV-1a hash (the token hash of the scanner): windows that differ only
+  // in them get equal window hashes, so only the comparison of their text can keep the counts exact.
+  const fnv = (s: string) => [...s].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 0x01000193), 0x811c9dc5 | 0);
+  const [c1, c2] = ['w4pvu', 'wb3ea'];
+  assert.equal(fnv(c1), fnv(c2));
+  for (const text of [`${c1} ${c2}`, `P ${c1} A R P ${c1} S ${c2} A`, `P Q ${c1} P Q ${c2}`, `${c1} x `.repeat(5) + `${c2} x `.repeat(5), `a ${c1} b `.repeat(4) + `a ${c2} b`]) {
+    for (const n of [1, 2, 3]) assert.deepEqual(repetition(text, n), repetitionByStrings(text, n), `n=${n} on ${text}`);
+  }
+});
+
+/** Language consistency by the definition, for script languages: regex words, then the longest non-target run. */
+function consistencyByRegex(reasoning: string, target: 'en' | 'zh' | 'ja' | 'ko') {
+  const scripts = { en: ['latin'], zh: ['han'], ja: ['han', 'kana'], ko: ['hangul', 'han'] }[target];
+  const prose = proseOf(reasoning);
+  const words = wordsByRegex(prose);
+  if (words.length === 0) return { target, share: 1, words: 0, longestForeignRun: 0, foreignRunSample: '', method: 'script' };
+  let inTarget = 0;
+  let run = 0;
+  let best = 0;
+  let bestEnd = -1;
+  words.forEach((w, i) => {
+    if (scripts.includes(w.script)) [inTarget, run] = [inTarget + 1, 0];
+    else if (++run > best) [best, bestEnd] = [run, i];
+  });
+  const sample = best > 0 ? prose.slice(words[bestEnd - best + 1].at, words[bestEnd].at + words[bestEnd].text.length).replace(/\s+/g, ' ').slice(0, 80) : '';
+  return { target, share: inTarget / words.length, words: words.length, longestForeignRun: best, foreignRunSample: sample, method: 'script' };
+}
+
+test('language consistency and the language guess read the scanner buffers as the definition reads words', () => {
+  for (const text of [...TEXTS, ...RANDOM]) {
+    for (const target of ['en', 'zh', 'ja', 'ko'] as const) assert.deepEqual(languageConsistency(text, target), consistencyByRegex(text, target), `${target} on ${JSON.stringify(text.slice(0, 40))}`);
+    const words = wordsByRegex(proseOf(text));
+    const count = (s: string) => words.filter((w) => w.script === s).length;
+    const want = words.length === 0 ? 'en' : count('kana') > 0 && count('kana') + count('han') >= words.length / 2 ? 'ja' : count('hangul') >= words.length / 2 ? 'ko' : count('han') >= words.length / 2 ? 'zh' : 'en';
+    assert.equal(guessLanguage(text), want, JSON.stringify(text.slice(0, 40)));
+  }
+});
+
+test('walls, summaries, code blocks and truncation equal their regex definitions', () => {
+  const FENCED = /(^|\n)[ \t]*(```|~~~)[^\n]*\n[\s\S]*?(\n[ \t]*\2[ \t]*(?=\n|$)|$)/g;
+  const endings = ['', ' and', ' because', 'Because', ' the,', ' x =', ' (', ' 因为', '的', ' $$x', ' \\(x', ' done.</answer>', ' so<|end_of_solution|>', ' 𠀀', ' x\ud800', ' ok.\u3000\n'];
+  for (const text of [...TEXTS, ...RANDOM]) {
+    const paras = (text.includes('```') || text.includes('~~~') ? text.replace(FENCED, '\n\n') : text).split(/\n[ \t]*\n/).map((p) => p.trim()).filter((p) => p !== '');
+    let best = '';
+    for (const p of paras) if ([...p].length > [...best].length) best = p;
+    assert.deepEqual(wallOfText(text), { longestParagraph: [...best].length, paragraphs: paras.length, sample: best.slice(0, 60) }, JSON.stringify(text.slice(0, 40)));
+    const answer = text.replace(/<\/?answer>/g, '').trim();
+    const formulas = (text.match(/\\boxed\{|\$[^$]+\$|\\\(|\\\[|\d+/g) ?? []).length;
+    assert.deepEqual(summaryOf(text), { present: answer !== '', chars: [...answer].length, words: wordsByRegex(proseOf(answer)).length + formulas });
+    const languages: string[] = [];
+    let open: string | null = null;
+    for (const line of text.split('\n')) {
+      const m = /^[ \t]*(```|~~~)\s*([\w+#.-]*)/.exec(line);
+      if (m && open === null) [open, languages[languages.length]] = [m[1], m[2] ?? ''];
+      else if (m && m[1] === open) open = null;
+    }
+    assert.deepEqual(codeBlocks(text), { fenced: languages.length, languages });
+    for (const end of endings) {
+      const t = text.slice(0, 60) + end;
+      const last = t.trimEnd().replace(/(<\/answer>|<\|end_of_solution\|>)$/, '').trimEnd();
+      const dangling = last !== '' && (/[,;:(\[{+\-−=*/^_\\&|<]$|[，、：；（]$/u.test(last) || /\b(the|a|an|and|or|of|to|in|is|are|for|with|that|which|so|but|then|because|by|from|as|we|if)$/i.test(last) || /(的|和|是|在|把|被|与|或|因为|所以|然后|如果|我们)$/u.test(last) || (last.lastIndexOf('\\[') >= 0 && last.indexOf('\\]', last.lastIndexOf('\\[')) < 0) || (last.lastIndexOf('\\(') >= 0 && last.indexOf('\\)', last.lastIndexOf('\\(')) < 0) || (last.match(/\$\$/g) ?? []).length % 2 === 1);
+      assert.equal(truncation(t, 'stop', false, true).sign, dangling ? 'mid-sentence' : null, JSON.stringify(t));
+    }
   }
 });
 

@@ -10,6 +10,8 @@ export interface CodeBlocks {
 
 export function codeBlocks(text: string): CodeBlocks {
   const languages: string[] = [];
+  // A fence line needs ``` or ~~~: without either (most CoTs) no line can match.
+  if (!text.includes('```') && !text.includes('~~~')) return { fenced: 0, languages };
   let open: string | null = null;
   for (const line of text.split('\n')) {
     const m = /^[ \t]*(```|~~~)\s*([\w+#.-]*)/.exec(line);

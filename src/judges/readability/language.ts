@@ -1,4 +1,5 @@
-import { proseOf, wordsOf, scriptOf, type Script, type Word } from './prose.ts';
+import { SCRIPTS } from './chars.ts';
+import { proseOf, scannedWords, scanWords, scriptOf, type Script, type Word } from './prose.ts';
 
 /**
  * Language consistency of the reasoning (R1's language reward: the share of target-language words in the CoT),
@@ -78,35 +79,51 @@ function classify(prose: string, words: Word[], target: string, identify?: Langu
 export function languageConsistency(reasoning: string, targetLanguage: string, identify?: LanguageIdentifier): LanguageConsistency {
   const target = baseLanguage(targetLanguage);
   const prose = proseOf(reasoning);
-  const words = wordsOf(prose);
   const method = isScriptLanguage(target) ? 'script' : 'identifier';
-  if (words.length === 0) return { target, share: 1, words: 0, longestForeignRun: 0, foreignRunSample: '', method };
-  const marks = classify(prose, words, target, identify);
+  const count = scanWords(prose);
+  if (count === 0) return { target, share: 1, words: 0, longestForeignRun: 0, foreignRunSample: '', method };
+  const { start, end, script } = scannedWords();
+  let isTarget: (k: number) => boolean;
+  const scripts = SCRIPT_LANGS[target];
+  if (scripts) {
+    // Script languages (the common case) read the scanner's buffers: no Word objects.
+    let mask = 0;
+    for (const s of scripts) mask |= 1 << SCRIPTS.indexOf(s);
+    isTarget = (k) => ((mask >> script[k]) & 1) === 1;
+  } else {
+    const words = new Array<Word>(count);
+    for (let k = 0; k < count; k++) words[k] = { text: prose.slice(start[k], end[k]), script: SCRIPTS[script[k]], at: start[k] };
+    const marks = classify(prose, words, target, identify);
+    isTarget = (k) => marks[k];
+  }
   let inTarget = 0;
   let run = 0;
   let best = 0;
   let bestEnd = -1;
-  marks.forEach((ok, i) => {
-    if (ok) {
+  for (let i = 0; i < count; i++) {
+    if (isTarget(i)) {
       inTarget++;
       run = 0;
     } else if (++run > best) {
       best = run;
       bestEnd = i;
     }
-  });
-  const sample = best > 0 ? prose.slice(words[bestEnd - best + 1].at, words[bestEnd].at + words[bestEnd].text.length).replace(/\s+/g, ' ').slice(0, 80) : '';
-  return { target, share: inTarget / words.length, words: words.length, longestForeignRun: best, foreignRunSample: sample, method };
+  }
+  const sample = best > 0 ? prose.slice(start[bestEnd - best + 1], end[bestEnd]).replace(/\s+/g, ' ').slice(0, 80) : '';
+  return { target, share: inTarget / count, words: count, longestForeignRun: best, foreignRunSample: sample, method };
 }
 
 /** Guess a prompt's language: a dominant non-Latin script decides, else the identifier, else English. */
 export function guessLanguage(text: string, identify?: LanguageIdentifier): string {
-  const words = wordsOf(proseOf(text));
-  if (words.length === 0) return 'en';
-  const count = (s: Script) => words.filter((w) => w.script === s).length;
-  if (count('kana') > 0 && count('kana') + count('han') >= words.length / 2) return 'ja';
-  if (count('hangul') >= words.length / 2) return 'ko';
-  if (count('han') >= words.length / 2) return 'zh';
+  const n = scanWords(proseOf(text));
+  if (n === 0) return 'en';
+  const perScript = new Array<number>(SCRIPTS.length).fill(0);
+  const { script } = scannedWords();
+  for (let k = 0; k < n; k++) perScript[script[k]]++;
+  const count = (s: Script) => perScript[SCRIPTS.indexOf(s)];
+  if (count('kana') > 0 && count('kana') + count('han') >= n / 2) return 'ja';
+  if (count('hangul') >= n / 2) return 'ko';
+  if (count('han') >= n / 2) return 'zh';
   const lang = identify?.(text) ?? '';
   return lang || 'en';
 }

@@ -4,6 +4,8 @@
  * (Chinese and Japanese have no spaces), any other run of letters is one word.
  */
 
+import { classOf, HAN_KANA, LETTER, LETTER_OR_MARK, SCRIPTS, scriptAt, scriptIndexOf, unitsOf } from './chars.ts';
+
 /** Fenced code blocks (``` or ~~~), closed or running to the end of the text. */
 export const FENCED_CODE = /(^|\n)[ \t]*(```|~~~)[^\n]*\n[\s\S]*?(\n[ \t]*\2[ \t]*(?=\n|$)|$)/g;
 
@@ -32,8 +34,6 @@ export function proseOf(text: string): string {
 /** Script of one word, as far as the language checks need it. */
 export type Script = 'han' | 'kana' | 'hangul' | 'latin' | 'cyrillic' | 'arabic' | 'other';
 
-const WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/gu;
-
 export interface Word {
   text: string;
   script: Script;
@@ -41,75 +41,168 @@ export interface Word {
   at: number;
 }
 
-function scriptOfCodePoint(c: number): Script {
-  const ch = String.fromCodePoint(c);
-  if (/\p{Script=Han}/u.test(ch)) return 'han';
-  if (/[\p{Script=Hiragana}\p{Script=Katakana}]/u.test(ch)) return 'kana';
-  if (/\p{Script=Hangul}/u.test(ch)) return 'hangul';
-  if (/\p{Script=Latin}/u.test(ch)) return 'latin';
-  if (/\p{Script=Cyrillic}/u.test(ch)) return 'cyrillic';
-  if (/\p{Script=Arabic}/u.test(ch)) return 'arabic';
-  return 'other';
-}
-
-// Scripts of the non-ASCII code points seen so far: the property regexes above ran once per sample word before.
-const scriptCache = new Map<number, Script>();
-
-function scriptAt(c: number): Script {
-  if (c < 0x80) return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ? 'latin' : 'other';
-  let s = scriptCache.get(c);
-  if (s === undefined) scriptCache.set(c, (s = scriptOfCodePoint(c)));
-  return s;
-}
-
-const letterCache = new Map<number, boolean>();
-
-function isLetter(c: number): boolean {
-  if (c < 0x80) return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-  let l = letterCache.get(c);
-  if (l === undefined) letterCache.set(c, (l = /\p{L}/u.test(String.fromCodePoint(c))));
-  return l;
-}
-
 export function scriptOf(word: string): Script {
   return scriptAt(word.codePointAt(0)!);
 }
 
-/** Is every UTF-16 unit ASCII? (A word matched by WORD is then Latin letters, apostrophes and hyphens.) */
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
+/*
+ * Words are found by a scanner equal to matching, over the prose,
+ *   /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)* (flags gu)
+ * A match starts at a code point that is Han/Kana (then it is that one code point) or a letter/mark (then the
+ * greedy run, extended across ' ’ - while a letter/mark follows); a failed start moves on one code point. The
+ * regex, its match objects and one Word object a word were most of the judge's time on a long CoT, so the
+ * results go to reused buffers (start, end, script index) that the callers which only count or classify read.
+ */
+let wordStart = new Int32Array(1024);
+let wordEnd = new Int32Array(1024);
+let wordScript = new Uint8Array(1024);
+
+/** Code point at i of units u (length len), whose unit is c; a lone surrogate is its own, as in `u` regexes. */
+function codePointAt(u: Uint16Array, len: number, i: number, c: number): number {
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < len) {
+    const d = u[i + 1];
+    if (d >= 0xdc00 && d <= 0xdfff) return (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000;
+  }
+  return c;
 }
 
+const isAsciiLetter = (c: number): boolean => ((c | 0x20) - 0x61) >>> 0 < 26;
+
+/** UTF-16 length of the code point at i when it is a letter or mark, else 0. */
+function letterOrMarkAt(u: Uint16Array, len: number, i: number): number {
+  const c = u[i];
+  if (c < 0x80) return isAsciiLetter(c) ? 1 : 0;
+  const cp = codePointAt(u, len, i, c);
+  return classOf(cp) & LETTER_OR_MARK ? (cp > 0xffff ? 2 : 1) : 0;
+}
+
+const LATIN = SCRIPTS.indexOf('latin');
+const HAN = SCRIPTS.indexOf('han');
+const KANA = SCRIPTS.indexOf('kana');
+
 /**
- * Words of prose. Single letters outside Han/Kana (variables: x, n, π, θ) are not words: they are symbols in a formula
- * written without markup, in any language.
+ * Scan the words of prose into the buffers; returns how many. Single letters outside Han/Kana (variables: x, n, π,
+ * θ) are not words: they are symbols in a formula written without markup, in any language. Nor is a token mixing
+ * scripts ("πr", "2πr" after digits go).
  */
-export function wordsOf(prose: string): Word[] {
-  const out: Word[] = [];
-  for (const m of prose.matchAll(WORD)) {
-    const w = m[0];
-    // Fast path (most words of an English CoT): ASCII letters only, so Latin and one UTF-16 unit a character.
-    if (isAscii(w)) {
-      if (w.length >= 2) out.push({ text: w, script: 'latin', at: m.index });
-      continue;
-    }
-    const script = scriptOf(w);
-    // A token mixing scripts ("πr", "2πr" after digits go) is a formula written without markup, not a word.
-    let mixed = false;
-    let chars = 0;
-    for (const ch of w) {
-      chars++;
-      const c = ch.codePointAt(0)!;
-      if (isLetter(c) && scriptAt(c) !== script) {
-        mixed = true;
-        break;
+export function scanWords(prose: string): number {
+  const len = prose.length;
+  const u = unitsOf(prose);
+  // Room for every word up front (at most one a unit), so stores need no checks; buffers an unusually long text
+  // grew are dropped at the next short one.
+  if (wordStart.length < len || (wordStart.length > 1 << 18 && len < 1 << 14)) {
+    let size = 1024;
+    while (size < len) size <<= 1;
+    wordStart = new Int32Array(size);
+    wordEnd = new Int32Array(size);
+    wordScript = new Uint8Array(size);
+  }
+  const starts = wordStart;
+  const ends = wordEnd;
+  const scripts = wordScript;
+  let n = 0;
+  let i = 0;
+  while (i < len) {
+    const c = u[i];
+    if (c < 0x80) {
+      if (!isAsciiLetter(c)) {
+        i++;
+        continue;
+      }
+      // Fast path, most words of an English CoT: ASCII letters ended by an ASCII character that is neither a letter
+      // nor ' or - (or by the end), so a Latin word, one unit a character, and that character starts no word.
+      let j = i + 1;
+      let d = 0;
+      while (j < len) {
+        d = u[j];
+        if (!isAsciiLetter(d)) break;
+        j++;
+      }
+      if (j === len || (d < 0x80 && d !== 0x27 && d !== 0x2d)) {
+        if (j - i >= 2) {
+          starts[n] = i;
+          ends[n] = j;
+          scripts[n] = LATIN;
+          n++;
+        }
+        i = j + 1;
+        continue;
       }
     }
-    if (mixed) continue;
-    if (script !== 'han' && script !== 'kana' && chars < 2) continue;
-    out.push({ text: w, script, at: m.index });
+    let bits = LETTER_OR_MARK;
+    let width = 1;
+    if (c >= 0x80) {
+      const cp = codePointAt(u, len, i, c);
+      if (cp > 0xffff) width = 2;
+      bits = classOf(cp);
+      if ((bits & (HAN_KANA | LETTER_OR_MARK)) === 0) {
+        i += width;
+        continue;
+      }
+    }
+    const start = i;
+    let j = i + width;
+    let ascii = c < 0x80;
+    if ((bits & HAN_KANA) === 0) {
+      for (;;) {
+        while (j < len) {
+          const d = u[j];
+          if (d < 0x80) {
+            if (!isAsciiLetter(d)) break;
+            j++;
+          } else {
+            const w = letterOrMarkAt(u, len, j);
+            if (w === 0) break;
+            ascii = false;
+            j += w;
+          }
+        }
+        if (j + 1 >= len) break;
+        const sep = u[j];
+        if ((sep !== 0x27 && sep !== 0x2d && sep !== 0x2019) || letterOrMarkAt(u, len, j + 1) === 0) break;
+        if (sep === 0x2019) ascii = false;
+        j++;
+      }
+    }
+    i = j;
+    let script = LATIN;
+    if (ascii) {
+      // ASCII letters, apostrophes and hyphens: Latin, one unit a character.
+      if (j - start < 2) continue;
+    } else {
+      script = scriptIndexOf(classOf(codePointAt(u, len, start, c)));
+      let mixed = false;
+      let chars = 0;
+      for (let k = start; k < j; ) {
+        const cp = codePointAt(u, len, k, u[k]);
+        k += cp > 0xffff ? 2 : 1;
+        chars++;
+        const b = classOf(cp);
+        if (b & LETTER && scriptIndexOf(b) !== script) {
+          mixed = true;
+          break;
+        }
+      }
+      if (mixed || (script !== HAN && script !== KANA && chars < 2)) continue;
+    }
+    starts[n] = start;
+    ends[n] = j;
+    scripts[n] = script;
+    n++;
   }
+  return n;
+}
+
+/** The buffers of the last scanWords call (valid until the next call): start, end and index in SCRIPTS. */
+export function scannedWords(): { start: Int32Array; end: Int32Array; script: Uint8Array } {
+  return { start: wordStart, end: wordEnd, script: wordScript };
+}
+
+/** Words of prose, with their text, script and offset. */
+export function wordsOf(prose: string): Word[] {
+  const n = scanWords(prose);
+  const out = new Array<Word>(n);
+  for (let k = 0; k < n; k++) out[k] = { text: prose.slice(wordStart[k], wordEnd[k]), script: SCRIPTS[wordScript[k]], at: wordStart[k] };
   return out;
 }
 

@@ -1,4 +1,5 @@
-import { wordsOf, proseOf } from './prose.ts';
+import { proseOf, scanWords } from './prose.ts';
+import { codePointLength } from './wall-of-text.ts';
 
 /**
  * The summary after the reasoning (R1's readable pattern: |reasoning| then |summary|). Missing when nothing
@@ -14,5 +15,5 @@ export function summaryOf(answer: string): Summary {
   const text = answer.replace(/<\/?answer>/g, '').trim();
   // Words of prose plus formulas and numbers as one word each, so "\boxed{27}" counts as one.
   const formulas = (answer.match(/\\boxed\{|\$[^$]+\$|\\\(|\\\[|\d+/g) ?? []).length;
-  return { present: text !== '', chars: [...text].length, words: wordsOf(proseOf(text)).length + formulas };
+  return { present: text !== '', chars: codePointLength(text), words: scanWords(proseOf(text)) + formulas };
 }

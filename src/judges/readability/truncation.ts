@@ -21,7 +21,10 @@ function unbalancedTail(text: string): boolean {
   if (lastDisplay >= 0 && text.indexOf('\\]', lastDisplay) < 0) return true;
   const lastInline = text.lastIndexOf('\\(');
   if (lastInline >= 0 && text.indexOf('\\)', lastInline) < 0) return true;
-  return (text.match(/\$\$/g) ?? []).length % 2 === 1;
+  // Count of non-overlapping $$, as text.match(/\$\$/g) finds them.
+  let pairs = 0;
+  for (let at = text.indexOf('$$'); at >= 0; at = text.indexOf('$$', at + 2)) pairs++;
+  return pairs % 2 === 1;
 }
 
 export function truncation(response: string, finishReason: string | undefined, thinkOpened: boolean, thinkClosed: boolean): Truncation {
@@ -29,8 +32,11 @@ export function truncation(response: string, finishReason: string | undefined, t
   const ending = trimmed.slice(-40);
   if (finishReason === 'length') return { truncated: true, sign: 'length', ending };
   if (thinkOpened && !thinkClosed) return { truncated: true, sign: 'unclosed-think', ending };
-  const last = trimmed.replace(/(<\/answer>|<\|end_of_solution\|>)$/, '').trimEnd();
-  if (last !== '' && (DANGLING_MARK.test(last) || DANGLING_WORD.test(last) || DANGLING_ZH.test(last) || unbalancedTail(last))) {
+  // The end patterns only look at the last few characters, but a regex anchored with $ still scans the whole
+  // response from the start: give each only a tail long enough for its longest match and the \b before it.
+  const end = trimmed.endsWith('</answer>') ? 9 : trimmed.endsWith('<|end_of_solution|>') ? 19 : 0;
+  const last = (end ? trimmed.slice(0, -end) : trimmed).trimEnd();
+  if (last !== '' && (DANGLING_MARK.test(last.slice(-2)) || DANGLING_WORD.test(last.slice(-9)) || DANGLING_ZH.test(last.slice(-4)) || unbalancedTail(last))) {
     return { truncated: true, sign: 'mid-sentence', ending };
   }
   return { truncated: false, sign: null, ending };
