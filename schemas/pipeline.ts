@@ -9,8 +9,12 @@ export const OutputConfig = z.object({
   shardBytes: z.number().int().min(1024).default(256 * 1024 * 1024),
   /** Commit at least this often (seconds) so a crash loses little work with slow backends. */
   commitEverySeconds: z.number().min(0).default(60),
-  /** Parquet row group size bound in bytes of row text. */
-  rowGroupBytes: z.number().int().min(1024).default(32 * 1024 * 1024),
+  /**
+   * Parquet row group size bound in bytes of row text. A writer thread holds one row group (rows, encoded columns,
+   * compressed pages) at a time, so this bounds its memory: 8 MiB instead of 32 cut the scale build's peak RSS by
+   * ~130 MB (958 → 828 MB at 20k examples). 8 MiB is ~2,000 rows of 4 KB CoT: plenty for DuckDB and pyarrow scans.
+   */
+  rowGroupBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
 });
 export type OutputConfig = z.infer<typeof OutputConfig>;
 
