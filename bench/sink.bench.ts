@@ -1,9 +1,11 @@
 /**
- * `npm run bench:sink [-- --rows N --chunk N --workers N]`: our Parquet sink (openParquetBuildStore: hyparquet-writer
- * + zstd in worker threads) against DuckDB (appender → `COPY … (FORMAT parquet, COMPRESSION zstd)`) on the same
- * rows: R1-like SFT rows (~4 KB mean CoT, varied lengths, seeded word-list text). Each side runs in its own child
- * process so peak RSS is its own; rows are generated in chunks inside the child (as the engine hands commits),
- * and only the write calls are timed. Prints rows/s, MB/s (row text in), peak RSS, output size, and ratios.
+ * `npm run bench:sink [-- --rows N --chunk N --workers N --zstd-level N --sides baseline,duckdb,ours]`: our Parquet
+ * sink (openParquetBuildStore: hyparquet-writer + zstd in worker threads) against DuckDB (appender → `COPY …
+ * (FORMAT parquet, COMPRESSION zstd)`) on the same rows: R1-like SFT rows (~4 KB mean CoT, varied lengths, seeded
+ * word-list text). Each side runs in its own child process so peak RSS is its own; rows are generated in chunks
+ * inside the child (as the engine hands commits), and only the write calls are timed. Prints rows/s, MB/s (row text
+ * in), CPU seconds (the whole process, all threads, during the write calls), peak RSS, output size, and ratios.
+ * On a shared machine wall time swings with the other jobs; CPU seconds per MB is the steadier measure of cost.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, readdir, stat } from 'node:fs/promises';
@@ -22,6 +24,8 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '100000' },
     chunk: { type: 'string', default: '10000' },
     workers: { type: 'string', default: '2' },
+    'zstd-level': { type: 'string' },
+    sides: { type: 'string', default: 'baseline,duckdb,ours' },
     child: { type: 'string' },
     out: { type: 'string' },
   },
@@ -34,6 +38,8 @@ interface Result {
   rows: number;
   textBytes: number;
   seconds: number;
+  /** user + system CPU of the whole process (all threads) during the timed calls. */
+  cpuSeconds: number;
   maxRssMB: number;
   outBytes: number;
 }
@@ -41,6 +47,19 @@ interface Result {
 /** SFT rows [from, to) with ~4 KB assistant turns (k = 1: just the accepted sample). */
 function sftRows(from: number, to: number): SftRecord[] {
   return chunkRows(from, to, { k: 1, meanChars: 4000, seed: 7 }).sft;
+}
+
+/** Adds the wall and CPU time of `f` to `acc`. */
+async function timed<T>(acc: { seconds: number; cpuSeconds: number }, f: () => Promise<T> | T): Promise<T> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  try {
+    return await f();
+  } finally {
+    acc.seconds += (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    acc.cpuSeconds += (c.user + c.system) / 1e6;
+  }
 }
 
 async function dirBytes(dir: string): Promise<number> {
@@ -53,22 +72,22 @@ async function runOurs(out: string): Promise<Result> {
   // A commit of CHUNK rows splits into shards of CHUNK / workers rows, written in parallel by the workers.
   const workers = Number(args.workers);
   const output = OutputConfig.parse({ shardRows: Math.ceil(CHUNK / workers), rowGroupBytes: 16 * 1024 * 1024 });
-  const store = openParquetBuildStore(out, output, { workers });
+  const level = args['zstd-level'] === undefined ? undefined : Number(args['zstd-level']);
+  const store = openParquetBuildStore(out, output, { workers, ...(level === undefined ? {} : { zstdLevel: level }) });
   await store.open({ pipeline: 'bench', config: {}, configHash: 'bench', codeVersion: 'bench', inputs: [] });
-  let seconds = 0;
+  const t = { seconds: 0, cpuSeconds: 0 };
   let textBytes = 0;
   for (let i = 0; i < ROWS; i += CHUNK) {
     const sft = sftRows(i, Math.min(ROWS, i + CHUNK));
     for (const r of sft) textBytes += approxRowBytes(r);
-    const t0 = performance.now();
-    await store.commit({ sft, distill: [], samples: [], prefs: [], quarantine: [] }, {});
-    seconds += (performance.now() - t0) / 1000;
+    await timed(t, () => store.commit({ sft, distill: [], samples: [], prefs: [], quarantine: [] }, {}));
   }
-  const t0 = performance.now();
-  await store.finish({});
-  await store.close();
-  seconds += (performance.now() - t0) / 1000;
-  return { side: `ours (${workers} worker${workers > 1 ? 's' : ''})`, rows: ROWS, textBytes, seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, outBytes: await dirBytes(out) };
+  await timed(t, async () => {
+    await store.finish({});
+    await store.close();
+  });
+  const side = `ours (${workers} worker${workers > 1 ? 's' : ''}${level === undefined ? '' : `, zstd ${level}`})`;
+  return { side, rows: ROWS, textBytes, ...t, maxRssMB: process.resourceUsage().maxRSS / 1024, outBytes: await dirBytes(out) };
 }
 
 async function runDuck(out: string): Promise<Result> {
@@ -77,41 +96,39 @@ async function runDuck(out: string): Promise<Result> {
   await con.run(
     `CREATE TABLE sft (id VARCHAR, prompt_id VARCHAR, messages STRUCT(role VARCHAR, content VARCHAR)[], domain VARCHAR, source VARCHAR, prompt_tokens BIGINT, completion_tokens BIGINT, reward DOUBLE)`,
   );
-  let seconds = 0;
+  const t = { seconds: 0, cpuSeconds: 0 };
   let textBytes = 0;
   for (let i = 0; i < ROWS; i += CHUNK) {
     const sft = sftRows(i, Math.min(ROWS, i + CHUNK));
     for (const r of sft) textBytes += approxRowBytes(r);
-    const t0 = performance.now();
-    const app = await con.createAppender('sft');
-    for (const r of sft) {
-      app.appendVarchar(r.id);
-      app.appendVarchar(r.prompt_id);
-      app.appendValue(listValue(r.messages.map((m) => structValue({ role: m.role, content: m.content }))));
-      app.appendVarchar(r.domain);
-      app.appendVarchar(r.source);
-      app.appendBigInt(BigInt(r.prompt_tokens));
-      app.appendBigInt(BigInt(r.completion_tokens));
-      if (r.reward === null) app.appendNull();
-      else app.appendDouble(r.reward);
-      app.endRow();
-    }
-    app.closeSync();
-    seconds += (performance.now() - t0) / 1000;
+    await timed(t, async () => {
+      const app = await con.createAppender('sft');
+      for (const r of sft) {
+        app.appendVarchar(r.id);
+        app.appendVarchar(r.prompt_id);
+        app.appendValue(listValue(r.messages.map((m) => structValue({ role: m.role, content: m.content }))));
+        app.appendVarchar(r.domain);
+        app.appendVarchar(r.source);
+        app.appendBigInt(BigInt(r.prompt_tokens));
+        app.appendBigInt(BigInt(r.completion_tokens));
+        if (r.reward === null) app.appendNull();
+        else app.appendDouble(r.reward);
+        app.endRow();
+      }
+      app.closeSync();
+    });
   }
-  const t0 = performance.now();
-  await con.run(`COPY sft TO '${join(out, 'sft.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);
-  seconds += (performance.now() - t0) / 1000;
+  await timed(t, () => con.run(`COPY sft TO '${join(out, 'sft.parquet')}' (FORMAT parquet, COMPRESSION zstd)`));
   con.closeSync();
   db.closeSync();
-  return { side: 'DuckDB appender + COPY zstd', rows: ROWS, textBytes, seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, outBytes: await dirBytes(out) };
+  return { side: 'DuckDB appender + COPY zstd', rows: ROWS, textBytes, ...t, maxRssMB: process.resourceUsage().maxRSS / 1024, outBytes: await dirBytes(out) };
 }
 
 /** Generation only: the RSS floor both sides share. */
 async function runBaseline(): Promise<Result> {
   let textBytes = 0;
   for (let i = 0; i < ROWS; i += CHUNK) for (const r of sftRows(i, Math.min(ROWS, i + CHUNK))) textBytes += approxRowBytes(r);
-  return { side: 'generate rows only', rows: ROWS, textBytes, seconds: 0, maxRssMB: process.resourceUsage().maxRSS / 1024, outBytes: 0 };
+  return { side: 'generate rows only', rows: ROWS, textBytes, seconds: 0, cpuSeconds: 0, maxRssMB: process.resourceUsage().maxRSS / 1024, outBytes: 0 };
 }
 
 async function child(side: string): Promise<Result> {
@@ -128,25 +145,32 @@ if (args.child) {
 } else {
   const base = await mkdtemp(join(tmpdir(), 'distillery-sink-bench-'));
   try {
-    const results: Result[] = [];
-    for (const side of ['baseline', 'duckdb', 'ours']) {
+    const sides = args.sides.split(',');
+    const results = new Map<string, Result>();
+    for (const side of sides) {
       const out = join(base, side);
       const { mkdir } = await import('node:fs/promises');
       await mkdir(out, { recursive: true });
       process.argv.push('--out', out);
-      results.push(await child(side));
+      results.set(side, await child(side));
       process.argv.splice(-2);
       await rm(out, { recursive: true, force: true });
     }
-    const [baseline, duck, ours] = results;
-    console.log(`sink bench: ${ROWS} SFT rows, ${(baseline.textBytes / ROWS / 1000).toFixed(1)} KB mean row text, chunks of ${CHUNK}`);
-    for (const r of results) {
-      const rate = r.seconds ? `${Math.round(r.rows / r.seconds).toString().padStart(7)} rows/s  ${(r.textBytes / 1e6 / r.seconds).toFixed(1).padStart(6)} MB/s  ${r.seconds.toFixed(1).padStart(6)} s` : ' '.repeat(37);
+    const [baseline, duck, ours] = ['baseline', 'duckdb', 'ours'].map((s) => results.get(s));
+    const first = [...results.values()][0];
+    console.log(`sink bench: ${ROWS} SFT rows, ${(first.textBytes / ROWS / 1000).toFixed(1)} KB mean row text, chunks of ${CHUNK}`);
+    for (const r of results.values()) {
+      const rate = r.seconds
+        ? `${Math.round(r.rows / r.seconds).toString().padStart(7)} rows/s  ${(r.textBytes / 1e6 / r.seconds).toFixed(1).padStart(6)} MB/s  ${r.seconds.toFixed(1).padStart(6)} s  CPU ${r.cpuSeconds.toFixed(1).padStart(6)} s = ${((r.cpuSeconds * 1000) / (r.textBytes / 1e6)).toFixed(1).padStart(5)} ms/MB`
+        : ' '.repeat(67);
       console.log(`  ${r.side.padEnd(30)} ${rate}  peak RSS ${r.maxRssMB.toFixed(0).padStart(5)} MB  out ${(r.outBytes / 1e6).toFixed(1)} MB`);
     }
-    const tput = duck.seconds / ours.seconds;
-    console.log(`ratios (ours / DuckDB): throughput ${tput.toFixed(2)}×, peak RSS ${(ours.maxRssMB / duck.maxRssMB).toFixed(2)}×, RSS above generation ${((ours.maxRssMB - baseline.maxRssMB) / Math.max(1, duck.maxRssMB - baseline.maxRssMB)).toFixed(2)}×, file size ${(ours.outBytes / duck.outBytes).toFixed(2)}×`);
-    console.log(`goal: throughput ≥ 1.0× (${tput >= 1 ? 'met' : 'not met'}), peak RSS ≤ 0.2× (${ours.maxRssMB <= 0.2 * duck.maxRssMB ? 'met' : 'not met'})`);
+    if (duck && ours) {
+      const tput = duck.seconds / ours.seconds;
+      const rssAbove = baseline ? `, RSS above generation ${((ours.maxRssMB - baseline.maxRssMB) / Math.max(1, duck.maxRssMB - baseline.maxRssMB)).toFixed(2)}×` : '';
+      console.log(`ratios (ours / DuckDB): throughput ${tput.toFixed(2)}×, CPU seconds ${(ours.cpuSeconds / duck.cpuSeconds).toFixed(2)}×, peak RSS ${(ours.maxRssMB / duck.maxRssMB).toFixed(2)}×${rssAbove}, file size ${(ours.outBytes / duck.outBytes).toFixed(2)}×`);
+      console.log(`goal: throughput ≥ 1.0× (${tput >= 1 ? 'met' : 'not met'}), peak RSS ≤ 0.2× (${ours.maxRssMB <= 0.2 * duck.maxRssMB ? 'met' : 'not met'})`);
+    }
   } finally {
     await rm(base, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import { CORPORA, type CorpusName } from '../schemas/records.ts';
 import type { BuildIdentity, ChunkRows } from '../src/sinks/build-store.ts';
 import { openParquetBuildStore, type CommitStep } from '../src/sinks/parquet-build-store.ts';
 import { readManifest } from '../src/sinks/manifest.ts';
+import { FREE_TEXT_COLUMNS } from '../src/sinks/parquet-worker.ts';
 import { chunkRows } from './support/corpus-rows.ts';
 import { duckObjects as duck } from './support/duckdb-query.ts';
 
@@ -201,6 +202,42 @@ test('a crash after any commit step leaves a directory that open() restores; res
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+});
+
+test('free-text columns are written PLAIN without statistics; the other columns keep dictionaries and statistics', async () => {
+  const corpusOf = new Map<string, CorpusName[]>();
+  for (const c of CORPUS_LIST) for (const k of Object.keys(CORPORA[c].shape)) corpusOf.set(k, [...(corpusOf.get(k) ?? []), c]);
+  for (const name of FREE_TEXT_COLUMNS) assert.ok(corpusOf.has(name), `FREE_TEXT_COLUMNS names "${name}", which no corpus has`);
+  const dir = await tempDir();
+  try {
+    const store = openParquetBuildStore(dir, output, { workers: 1 });
+    await store.open(identity());
+    await store.commit(chunkRows(0, 8, { k: 4, meanChars: 800 }), {});
+    await store.close();
+    for (const c of CORPUS_LIST) {
+      const chunks = await duck<{ path: string; encodings: string; min: string | null; nulls: bigint | null }>(
+        `SELECT path_in_schema AS path, encodings, stats_min_value AS min, stats_null_count AS nulls FROM parquet_metadata('${dir}/${c}/*.parquet')`,
+      );
+      assert.ok(chunks.length > 0, c);
+      const dictionaryEncoded = new Set<string>();
+      for (const k of chunks) {
+        const top = k.path.split(', ')[0];
+        if (FREE_TEXT_COLUMNS.has(top)) {
+          assert.ok(!k.encodings.includes('DICTIONARY'), `${c}.${k.path}: ${k.encodings}`);
+          assert.equal(k.min, null, `${c}.${k.path} has no min/max`);
+          assert.equal(k.nulls, null, `${c}.${k.path} has no statistics`);
+        } else {
+          assert.notEqual(k.nulls, null, `${c}.${k.path} keeps its statistics`);
+        }
+        if (top === 'prompt_id' || top === 'id' || top === 'key') assert.notEqual(k.min, null, `${c}.${k.path} keeps min/max`);
+        if (k.encodings.includes('RLE_DICTIONARY')) dictionaryEncoded.add(top);
+      }
+      // `source` is one value in every row: a dictionary pays wherever a shard has a few rows.
+      if ('source' in CORPORA[c].shape) assert.ok(dictionaryEncoded.has('source'), `${c}.source is dictionary-encoded`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
 

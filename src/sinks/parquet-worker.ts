@@ -8,7 +8,7 @@
 import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter, type ColumnSource } from 'hyparquet-writer';
 import type { SchemaElement } from './parquet-schema.ts';
 import { zstdCompressor, zstdReady } from './zstd.ts';
 
@@ -31,6 +31,25 @@ interface OpenShard {
   writer: ParquetWriter;
   rows: number;
   converters: Convert[];
+}
+
+/**
+ * Top-level columns of free text (prompts, responses, reasoning, chat turns): kilobytes per value, nearly all
+ * distinct. For each, hyparquet-writer would try a dictionary (hash a sample of up to 1,000 values, usually give up)
+ * and compute min/max statistics (compare every value with the running bounds; the bounds are then cut to 16 bytes,
+ * and no reader prunes row groups on a 16-byte prefix of CoT text). They are written PLAIN and without statistics
+ * instead: same values, same logical types, less CPU. zstd still finds text that repeats within a page (a prompt
+ * once per sample in `samples`, where the dictionary sometimes won): files +0.02–0.04% on the four-corpus mix. A list
+ * column (`messages`, `chosen` …) takes the options for all its leaves, its short `role` strings included (no
+ * measurable cost). Every name is a column of some corpus (test/sinks.build-store.test.ts checks), so a renamed
+ * field cannot silently fall back to the defaults. Kept here, not in parquet-schema.ts, so that the worker does not
+ * load zod and the records to know it. Measurements: docs/sinks.md, "Writer CPU".
+ */
+export const FREE_TEXT_COLUMNS: ReadonlySet<string> = new Set(['prompt', 'messages', 'prompt_messages', 'response', 'reasoning', 'chosen', 'rejected']);
+
+/** hyparquet-writer's per-column options: PLAIN, no statistics for free text; its defaults (a dictionary when it pays, statistics) elsewhere. */
+export function columnWriteOptions(name: string): Pick<ColumnSource, 'encoding' | 'statistics'> {
+  return FREE_TEXT_COLUMNS.has(name) ? { encoding: 'PLAIN', statistics: false } : {};
 }
 
 type Convert = (v: unknown) => unknown;
@@ -119,7 +138,7 @@ function handle(msg: WorkerRequest): Success {
         const toPhysical = s.converters[c];
         const data = new Array(rows.length);
         for (let i = 0; i < rows.length; i++) data[i] = toPhysical(rows[i][name] ?? null);
-        return { name, data };
+        return { name, data, ...columnWriteOptions(name) };
       });
       try {
         s.writer.write({ columnData, rowGroupSize: rows.length });
@@ -157,7 +176,8 @@ function mustHave(): OpenShard {
   return shard;
 }
 
-parentPort!.on('message', async (msg: WorkerRequest) => {
+// Imported outside a worker (a test reads FREE_TEXT_COLUMNS), there is no port to serve.
+parentPort?.on('message', async (msg: WorkerRequest) => {
   await ready;
   let reply: WorkerReply;
   try {
