@@ -36,35 +36,71 @@ async function samples(dir: string): Promise<Record<string, string>> {
   return Object.fromEntries(rows.map(([k, r]) => [String(k), String(r)]));
 }
 
-test('a nightly build over a grown prompt set reuses every stored sample, generates only the new ones, re-judges when the judges change', async () => {
+/** A judge that counts the samples it is asked to judge (a generative judge would pay for each). */
+function counted(judge: Judge, calls: { n: number }): Judge {
+  return { ...judge, judge: (p, samples, ctx) => ((calls.n += samples.length), judge.judge(p, samples, ctx)) };
+}
+
+/** Every samples row (verdicts included) as JSON text, by key. */
+async function sampleRows(dir: string): Promise<Record<string, string>> {
+  const rows = await duckRows(`SELECT key, to_json(s) FROM read_parquet('${dir}/samples/*.parquet') s ORDER BY key`);
+  return Object.fromEntries(rows.map(([k, r]) => [String(k), String(r)]));
+}
+
+test('a nightly build over a grown prompt set reuses every stored sample and verdict, generates and judges only the new ones, re-judges when the judges change', async () => {
   const small = await fixture(4);
   const grown = await fixture(6);
   const judges = () => [exactAnswerJudge({ name: 'answer' })];
+  const grouping = { k: 2, target: null };
   const out1 = join(small.dir, 'night1');
   await runPipeline(pipeline(small.file, replay({ file: small.rec }), judges()), { out: out1 });
 
-  // Night 2: two more prompts, same generation config and judges.
+  // Night 2: two more prompts, same generation config and judges: only the 4 new samples are judged.
   const out2 = join(grown.dir, 'night2');
-  const reuse2 = reuseSamples(out1, replay({ file: grown.rec }), { judges: judges().map((j) => j.describe()) });
+  const reuse2 = reuseSamples(out1, replay({ file: grown.rec }), { judges: judges().map((j) => j.describe()), grouping });
   const fresh = replay({ file: grown.rec });
   assert.deepEqual(reuse2.describe(), fresh.describe(), 'same identity: same sample keys as a fresh build');
-  const p2 = pipeline(grown.file, reuse2, judges());
+  const calls2 = { n: 0 };
+  const p2 = pipeline(grown.file, reuse2, [counted(judges()[0], calls2)]);
   await runPipeline(p2, { out: out2, store: withReuseReport(openParquetBuildStore(out2, p2.output), reuse2) });
-  assert.deepEqual({ ...((await readManifest(out2))!.report!.incremental as object), previous: '' }, { reused: 8, generated: 4, rejudged: 0, previous: '', judgesChanged: false });
-  assert.deepEqual({ ...reuse2.counts(), previous: '' }, { reused: 8, generated: 4, rejudged: 0, previous: '', judgesChanged: false });
+  const expected2 = { reused: 8, generated: 4, rejudged: 0, verdictsKept: 8, judgesReused: 1, previous: '', judgesChanged: false };
+  assert.deepEqual({ ...((await readManifest(out2))!.report!.incremental as object), previous: '' }, expected2);
+  assert.deepEqual({ ...reuse2.counts(), previous: '' }, expected2);
+  assert.equal(calls2.n, 4, 'the judge saw only the new samples');
   const s1 = await samples(out1);
   const s2 = await samples(out2);
   assert.equal(Object.keys(s2).length, 12);
   for (const [k, v] of Object.entries(s1)) assert.equal(s2[k], v, `${k} reused as stored`);
+  // Kept verdicts are the verdicts a fresh build gives: every samples row equals a from-scratch build's.
+  const scratch = join(grown.dir, 'scratch');
+  await runPipeline(pipeline(grown.file, replay({ file: grown.rec }), judges()), { out: scratch });
+  assert.deepEqual(await sampleRows(out2), await sampleRows(scratch));
 
-  // Night 3: the judges changed (a format judge added): stored samples are re-judged, nothing is generated.
+  // Night 3: the judges changed (a format judge added in front): stored samples are re-judged, nothing is generated.
   const out3 = join(grown.dir, 'night3');
   const judges3 = () => [formatJudge(), exactAnswerJudge({ name: 'answer' })];
-  const reuse3 = reuseSamples(out2, replay({ file: grown.rec }), { judges: judges3().map((j) => j.describe()) });
+  const reuse3 = reuseSamples(out2, replay({ file: grown.rec }), { judges: judges3().map((j) => j.describe()), grouping });
   await runPipeline(pipeline(grown.file, reuse3, judges3()), { out: out3 });
-  assert.deepEqual({ ...reuse3.counts(), previous: '' }, { reused: 12, generated: 0, rejudged: 12, previous: '', judgesChanged: true });
+  assert.deepEqual({ ...reuse3.counts(), previous: '' }, { reused: 12, generated: 0, rejudged: 12, verdictsKept: 0, judgesReused: 0, previous: '', judgesChanged: true });
   const judged = await duckRows(`SELECT count(*) FROM read_parquet('${out3}/samples/*.parquet') WHERE list_contains(list_transform(verdicts, v -> v.judge), 'format')`);
   assert.equal(Number(judged[0][0]), 12);
+
+  // Night 4: a judge appended after the unchanged one: the stored "answer" verdicts stand, only "format" runs.
+  const out4 = join(grown.dir, 'night4');
+  const calls4 = { n: 0 };
+  const judges4 = () => [exactAnswerJudge({ name: 'answer' }), formatJudge()];
+  const reuse4 = reuseSamples(out2, replay({ file: grown.rec }), { judges: judges4().map((j) => j.describe()), grouping });
+  await runPipeline(pipeline(grown.file, reuse4, [counted(judges4()[0], calls4), judges4()[1]]), { out: out4 });
+  assert.deepEqual({ ...reuse4.counts(), previous: '' }, { reused: 12, generated: 0, rejudged: 12, verdictsKept: 0, judgesReused: 1, previous: '', judgesChanged: true });
+  assert.equal(calls4.n, 0, 'the unchanged judge was not asked again');
+  const scratch4 = join(grown.dir, 'scratch4');
+  await runPipeline(pipeline(grown.file, replay({ file: grown.rec }), judges4()), { out: scratch4 });
+  assert.deepEqual(await sampleRows(out4), await sampleRows(scratch4));
+
+  // Another grouping (k = 2 then k = 3 would judge other groups): nothing is kept.
+  const reuse5 = reuseSamples(out2, replay({ file: grown.rec }), { judges: judges().map((j) => j.describe()), grouping: { k: 3, target: null } });
+  await reuse5.open().then((s) => s.close());
+  assert.equal(reuse5.counts().judgesReused, 0);
 });
 
 test('reuse refuses a directory that is not a build', async () => {

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { Prompt } from '../../schemas/prompt.ts';
 import type { QuarantineRecord } from '../../schemas/records.ts';
 import { sampleKey, type Sample } from '../../schemas/sample.ts';
-import type { GeneratedSample, SampleRequest, Sampler } from '../models/sampler.ts';
+import type { GeneratedSample, SampleRequest, Sampler, StoredVerdicts } from '../models/sampler.ts';
 import type { JudgedSample } from '../select/policy.ts';
 import { promptRows, type PromptRows } from '../select/rows.ts';
 import type { BuildIdentity, BuildStore, ChunkRows } from '../sinks/build-store.ts';
@@ -14,7 +14,7 @@ import { codeVersion } from './code-version.ts';
 import { canonicalJson, generationHash, pipelineConfigJson, sha256Hex } from './config-hash.ts';
 import type { Pipeline } from './define.ts';
 import { defaultBuildStore } from './default-store.ts';
-import { judgeGroup } from './judge-group.ts';
+import { judgeGroup, type StoredGroup } from './judge-group.ts';
 import { quotaMet, sampleInRounds, targetReport, type SamplingReport } from './target-sampling.ts';
 import { groupBy, orderedMap } from './ordered-map.ts';
 import { boundHeapGrowth } from './heap-growth.ts';
@@ -155,6 +155,20 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     const sampling = pLimit(Math.max(1, backend.concurrency));
     const indices = Array.from({ length: generation.k }, (_, i) => i);
 
+    // Verdicts a previous build stored for reused samples (incremental builds). They stand only for a group whose
+    // live samples all have them (a judge may look at the whole group), and only when judge names are distinct
+    // (stored verdicts are told apart by judge name).
+    const storedOf = new WeakMap<Sample, StoredVerdicts>();
+    const distinctNames = new Set(judges.map((j) => j.name)).size === judges.length;
+    const storedGroup = (samples: readonly Sample[]): StoredGroup | undefined => {
+      const stored = samples.filter((s) => s.finishReason !== 'error').map((s) => storedOf.get(s));
+      if (stored.length === 0 || stored.every((x) => x === undefined)) return undefined;
+      const kept = distinctNames && stored.every((x) => x !== undefined) ? Math.min(...stored.map((x) => x!.judges)) : 0;
+      for (const x of stored) x?.used(kept);
+      return kept > 0 ? { judges: kept, verdicts: stored.map((x) => x!.verdicts) } : undefined;
+    };
+    const judgeSamples = (prompt: Prompt, samples: readonly Sample[]) => judgeGroup(judges, prompt, samples, storedGroup(samples));
+
     // One backend call for a batch of (prompt, indices); a missing or failed sample becomes an error sample.
     async function sampleBatch(reqs: { prompt: Prompt; indices: readonly number[] }[]): Promise<Map<Prompt, Sample[]>> {
       const requests: SampleRequest[] = reqs.map(({ prompt, indices: ix }) => ({ prompt, indices: ix, keys: ix.map((i) => sampleKey(prompt.id, i, configHash)) }));
@@ -175,7 +189,9 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
             const g = byKey.get(`${prompt.id}\u0000${index}`);
             const base = { key: sampleKey(prompt.id, index, configHash), promptId: prompt.id, index, configHash, model };
             if (!g) return { ...base, prefill: '', text: '', finishReason: 'error', promptTokens: 0, completionTokens: 0, error: failure ?? `backend ${backend.kind} returned no sample ${index} for prompt "${prompt.id}"` };
-            return { ...base, prefill: g.prefill, text: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, error: g.error };
+            const sample: Sample = { ...base, prefill: g.prefill, text: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, error: g.error };
+            if (g.stored) storedOf.set(sample, g.stored);
+            return sample;
           }),
         ]),
       );
@@ -187,14 +203,14 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       const judgedBy = new Map<Prompt, JudgedSample[]>();
       if (pipeline.target) {
         const accepted = (p: Prompt, j: JudgedSample[]) => selection.select(p, j).decisions.filter((d) => d.accepted).length;
-        const rounds = await sampleInRounds(prompts, pipeline.target, generation.k, { sample: sampleBatch, judge: (p, s) => judgeGroup(judges, p, s), accepted });
+        const rounds = await sampleInRounds(prompts, pipeline.target, generation.k, { sample: sampleBatch, judge: judgeSamples, accepted });
         for (const [p, r] of rounds) judgedBy.set(p, r.judged);
       } else {
         const sampled = prompts.length ? await sampleBatch(prompts.map((prompt) => ({ prompt, indices }))) : new Map<Prompt, Sample[]>();
         await Promise.all(
           prompts.map(async (prompt) => {
             const samples = sampled.get(prompt)!;
-            const verdicts = await judgeGroup(judges, prompt, samples);
+            const verdicts = await judgeSamples(prompt, samples);
             judgedBy.set(prompt, samples.map((sample, i) => ({ sample, verdicts: verdicts[i] })));
           }),
         );

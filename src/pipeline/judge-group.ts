@@ -3,6 +3,13 @@ import type { Sample } from '../../schemas/sample.ts';
 import { Verdict, verdict } from '../../schemas/verdict.ts';
 import type { Judge } from '../judges/judge.ts';
 
+/** Verdicts stored by a previous build for each live sample of the group, valid for the first `judges` judges. */
+export interface StoredGroup {
+  judges: number;
+  /** One list per live (non-error) sample, in order. */
+  verdicts: readonly (readonly Verdict[])[];
+}
+
 /** Name under which the engine records a sample the backend could not produce. */
 export const BACKEND_JUDGE = 'backend';
 
@@ -12,12 +19,15 @@ export const BACKEND_JUDGE = 'backend';
  * `backend` error verdict and is not shown to judges (an error is never a wrong answer). A judge that throws or
  * returns malformed verdicts gives `error` verdicts naming the judge, the prompt and the message: never a crash.
  */
-export async function judgeGroup(judges: readonly Judge[], prompt: Prompt, samples: readonly Sample[]): Promise<Verdict[][]> {
+export async function judgeGroup(judges: readonly Judge[], prompt: Prompt, samples: readonly Sample[], stored?: StoredGroup): Promise<Verdict[][]> {
   const verdicts: Verdict[][] = samples.map((s) => (s.finishReason === 'error' ? [verdict(BACKEND_JUDGE, 'error', s.error ?? 'backend returned an error')] : []));
   const live = samples.map((s, i) => (s.finishReason === 'error' ? -1 : i)).filter((i) => i >= 0);
   if (live.length === 0) return verdicts;
   const liveSamples = live.map((i) => samples[i]);
-  for (const judge of judges) {
+  // The leading judges whose verdicts a previous build stored for every live sample stand as stored.
+  const kept = Math.min(stored?.judges ?? 0, judges.length);
+  for (let j = 0; j < kept; j++) live.forEach((i, n) => verdicts[i].push(...stored!.verdicts[n].filter((v) => v.judge === judges[j].name)));
+  for (const judge of judges.slice(kept)) {
     const threw = (message: string) =>
       live.map(() => verdict(judge.name, 'error', `judge "${judge.name}" failed on prompt "${prompt.id}": ${message}`, { detail: { judgeThrew: message, promptId: prompt.id } }));
     let out: (Verdict | null)[];

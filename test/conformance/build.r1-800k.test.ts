@@ -66,12 +66,15 @@ test('r1-800k at small scale: dedupe + decontamination, quotas, a nightly rerun 
   assert.equal(Number(same[0][0]), Number(n1), 'every sample of night 1 is in night 2 under the same key');
   assert.equal(Number(same[0][1]), Number(n1), 'and with the same text');
   const m2 = (await readManifest(out2))!;
-  const inc = m2.report!.incremental as { reused: number; generated: number; rejudged: number; judgesChanged: boolean };
+  const inc = m2.report!.incremental as { reused: number; generated: number; rejudged: number; verdictsKept: number; judgesReused: number; judgesChanged: boolean };
   const [n2] = (await duckRows(`SELECT count(*) FROM read_parquet('${out2}/samples/*.parquet')`))[0];
   // Night 1's samples were served from its build, not generated again; only the rest were generated.
   assert.equal(inc.reused, Number(n1));
   assert.equal(inc.reused + inc.generated, Number(n2));
   assert.deepEqual([inc.rejudged, inc.judgesChanged], [0, false]);
+  // Same judges, code and grouping: night 1's verdicts stood for every reused sample (no judge call paid again).
+  assert.equal(inc.verdictsKept, inc.reused);
+  assert.ok(inc.judgesReused > 0);
 
   // HF datasets through the card.
   const readme = await readFile(path.join(out2, 'README.md'), 'utf8');

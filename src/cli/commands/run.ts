@@ -41,10 +41,12 @@ export async function run(argv: string[]): Promise<number> {
   // --backend openai --base-url URL --model NAME replaces the pipeline's backend.
   let pipeline = applyBackendOverride('run', await loadPipeline(positionals[0]), values);
   // --reuse PREV_DIR: the nightly incremental build. Samples with the same key in the previous build are served
-  // from its shards (and judged again by this build's judges); only the rest is generated.
+  // from its shards with their stored verdicts (kept for the unchanged leading judges; the rest judge again); only
+  // the rest is generated.
   if (values.reuse !== undefined) {
     const judges = pipeline.judges.map((j) => j.describe());
-    pipeline = Object.freeze({ ...pipeline, backend: reuseSamples(values.reuse, pipeline.backend, { judges }) });
+    const grouping = { k: pipeline.generation.k, target: pipeline.target ?? null };
+    pipeline = Object.freeze({ ...pipeline, backend: reuseSamples(values.reuse, pipeline.backend, { judges, grouping }) });
   }
 
   const controller = new AbortController();
