@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { loadLanguageIdentifier } from './identifier.ts';
-import { checkReadability, needsIdentifier, type ReadabilityInput, type ReadabilityThresholds } from './index.ts';
+import { checkReadability, needsIdentifier, type ReadabilityInput, type ReadabilityThresholds } from './check.ts';
 
 /** Worker side of the readability pool: one prompt's samples a message, each input with its target language set. */
 export interface CheckRequest {
