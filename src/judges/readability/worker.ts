@@ -11,7 +11,7 @@ export interface CheckRequest {
 
 parentPort!.on('message', async (req: CheckRequest) => {
   try {
-    // The identifier (~190 MB) is loaded only if a target language needs it: English/Chinese/… runs never pay.
+    // The identifier (~200 MB as eld/medium) is loaded only if a target language needs it: English/Chinese/… runs never pay.
     const identify = req.inputs.some((i) => needsIdentifier(i.language)) ? await loadLanguageIdentifier() : undefined;
     parentPort!.postMessage({ id: req.id, reports: req.inputs.map((input) => checkReadability(input, req.thresholds, identify)) });
   } catch (e) {
