@@ -159,11 +159,14 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     // live samples all have them (a judge may look at the whole group), and only when judge names are distinct
     // (stored verdicts are told apart by judge name).
     const storedOf = new WeakMap<Sample, StoredVerdicts>();
-    const distinctNames = new Set(judges.map((j) => j.name)).size === judges.length;
+    const judgeNames = new Set(judges.map((j) => j.name));
+    const distinctNames = judgeNames.size === judges.length;
+    // A stored verdict under a name no judge has (a judge that records under another name) cannot be attributed.
+    const attributable = (x: StoredVerdicts | undefined) => x !== undefined && x.verdicts.every((v) => judgeNames.has(v.judge));
     const storedGroup = (samples: readonly Sample[]): StoredGroup | undefined => {
       const stored = samples.filter((s) => s.finishReason !== 'error').map((s) => storedOf.get(s));
       if (stored.length === 0 || stored.every((x) => x === undefined)) return undefined;
-      const kept = distinctNames && stored.every((x) => x !== undefined) ? Math.min(...stored.map((x) => x!.judges)) : 0;
+      const kept = distinctNames && stored.every(attributable) ? Math.min(...stored.map((x) => x!.judges)) : 0;
       for (const x of stored) x?.used(kept);
       return kept > 0 ? { judges: kept, verdicts: stored.map((x) => x!.verdicts) } : undefined;
     };
