@@ -3,7 +3,8 @@
  * reasoning cut from ../shared/datasets when present, else seeded word text; ~4 KB a sample) and, when present, the
  * real long-CoT outputs (R1-Distill-Qwen-32B, Sky-T1 with its loops).
  * References measured in the same run (the box is shared and noisy; absolute times are not comparable across runs):
- * - the regex-based wordsOf / tokensOf / repetition the scanners replaced, kept below verbatim, with their outputs
+ * - the regex-based wordsOf / tokensOf the scanners replaced, kept below verbatim, and the n-gram counting they
+ *   replaced (repetitionOfTokens, which the product keeps), with their outputs
  *   checked equal to the scanners' on every bench text;
  * - JSON.stringify of the same texts, a machine-speed yardstick for the whole check.
  * Each side is timed in short alternating rounds and the minimum per chunk is kept (load spikes only add time).
@@ -14,7 +15,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { checkReadability, type ReadabilityInput } from '../src/judges/readability/index.ts';
 import { proseOf, scanWords, wordsOf, type Script, type Word } from '../src/judges/readability/prose.ts';
-import { repetition, tokensOf, type Repetition } from '../src/judges/readability/repetition.ts';
+import { repetition, repetitionOfTokens, tokensOf, type Repetition } from '../src/judges/readability/repetition.ts';
 import { splitResponse } from '../src/judges/response.ts';
 import { syntheticTeacher } from './scale/synthetic-teacher.ts';
 
@@ -86,59 +87,9 @@ function refTokensOf(text: string): string[] {
   const spaced = HAN_KANA.test(text) ? text.replace(/([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])/gu, ' $1 ') : text;
   return spaced.split(/\s+/).filter((t) => t !== '');
 }
+/** The n-gram counting before the scanners: the product keeps it (for n that is not a positive integer), verbatim. */
 function refRepetition(text: string, n = 12): Repetition {
-  const tokens = refTokensOf(text);
-  const total = tokens.length - n + 1;
-  if (total <= 0) return { n, maxNgramCount: tokens.length ? 1 : 0, duplicateShare: 0, sample: '' };
-  const idOf = new Map<string, number>();
-  const ids = new Int32Array(tokens.length);
-  for (let i = 0; i < tokens.length; i++) {
-    let id = idOf.get(tokens[i]);
-    if (id === undefined) idOf.set(tokens[i], (id = idOf.size));
-    ids[i] = id;
-  }
-  let size = 16;
-  while (size < total * 2) size <<= 1;
-  const mask = size - 1;
-  const slotFirst = new Int32Array(size);
-  const slotHash = new Int32Array(size);
-  const slotCount = new Int32Array(size);
-  let dup = 0;
-  let best = 0;
-  let bestAt = 0;
-  for (let i = 0; i < total; i++) {
-    let h = 0x811c9dc5;
-    for (let j = 0; j < n; j++) h = Math.imul(h ^ ids[i + j], 0x01000193);
-    let slot = (h ^ (h >>> 15)) & mask;
-    for (;;) {
-      const f = slotFirst[slot] - 1;
-      if (f < 0) {
-        slotFirst[slot] = i + 1;
-        slotHash[slot] = h;
-        break;
-      }
-      if (slotHash[slot] === h) {
-        let same = true;
-        for (let j = 0; j < n; j++) {
-          if (ids[f + j] !== ids[i + j]) {
-            same = false;
-            break;
-          }
-        }
-        if (same) {
-          dup++;
-          break;
-        }
-      }
-      slot = (slot + 1) & mask;
-    }
-    const c = ++slotCount[slot];
-    if (c > best) {
-      best = c;
-      bestAt = slotFirst[slot] - 1;
-    }
-  }
-  return { n, maxNgramCount: best, duplicateShare: dup / total, sample: tokens.slice(bestAt, bestAt + n).join(' ').slice(0, 80) };
+  return repetitionOfTokens(refTokensOf(text), n);
 }
 
 // ---- Inputs ----

@@ -251,9 +251,9 @@ function countNgrams(text: string, count: number, n: number): Repetition {
 /**
  * The previous implementation, kept verbatim for window lengths that are not positive integers (no caller uses
  * them) so that even those give the same numbers: with n <= 0 its FNV start value never equals a stored Int32
- * hash, so no window counts as a repeat.
+ * hash, so no window counts as a repeat. Exported as the reference bench/readability.bench.ts times the scanner against.
  */
-function repetitionOfTokens(tokens: string[], n: number): Repetition {
+export function repetitionOfTokens(tokens: string[], n: number): Repetition {
   const total = tokens.length - n + 1;
   if (total <= 0) return { n, maxNgramCount: tokens.length ? 1 : 0, duplicateShare: 0, sample: '' };
   const idOf = new Map<string, number>();
