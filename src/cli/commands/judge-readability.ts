@@ -1,5 +1,6 @@
 import { UsageError } from '../args.ts';
-import { checkReadability, loadLanguageIdentifier, needsIdentifier, readabilityVerdict, type ReadabilityThresholds } from '../../judges/readability/index.ts';
+import { loadCompactLanguageIdentifier } from '../../judges/readability/compact-identifier.ts';
+import { checkReadability, needsIdentifier, readabilityVerdict, type ReadabilityThresholds } from '../../judges/readability/index.ts';
 import { runJsonlJudgeCommand } from '../jsonl-judge-command.ts';
 
 /**
@@ -15,7 +16,7 @@ export async function run(argv: string[]): Promise<number> {
       if (typeof row.response !== 'string') throw new Error('missing string field "response"');
       const str = (k: string) => (typeof row[k] === 'string' ? (row[k] as string) : undefined);
       const language = thresholds.language ?? str('language');
-      const identify = needsIdentifier(language) ? await loadLanguageIdentifier() : undefined;
+      const identify = needsIdentifier(language) ? await loadCompactLanguageIdentifier() : undefined;
       const report = checkReadability({ response: row.response, language, prompt: str('prompt'), domain: str('domain'), finishReason: str('finish_reason') }, thresholds, identify);
       const v = readabilityVerdict(report);
       return { verdict: v.verdict, reason: v.reason, language_consistency: report.languageConsistency, language: report.targetLanguage, defects: report.defects.map((d) => d.kind), metrics: report.metrics };
