@@ -159,3 +159,29 @@ test('maxBucketSize must be a positive integer or Infinity', () => {
   assert.throws(() => new MinHashLsh({ maxBucketSize: 2.5 }), /maxBucketSize/);
   assert.equal(new MinHashLsh({ maxBucketSize: Infinity }).options.maxBucketSize, Infinity);
 });
+
+test('two passes: the inputs are read once to decide and once to stream, with the drops of a one-pass read', async () => {
+  let reads = 0;
+  const prompts: [string, string][] = [['p1', LONG], ['p2', 'Compute the sum of the first one hundred positive integers.'], ['p3', LONG.replace('uniform', 'constant')], ['p4', LONG]];
+  const counting: Source = { ...memorySource('c', prompts), read() { reads++; return memorySource('c', prompts).read(); } };
+  const s = nearDedupe(counting);
+  const items = await collect(s);
+  assert.equal(reads, 2, 'one read to decide, one to stream');
+  assert.deepEqual(items.map((i) => (i.kind === 'prompt' ? i.prompt.id : `Q:${i.record.line}:${JSON.parse(i.record.raw).duplicate_of}`)), ['p1', 'p2', 'Q:3:p1', 'Q:4:p1']);
+  // the same decisions a single streaming pass over the index makes
+  const idx = new MinHashLsh();
+  assert.deepEqual(prompts.map(([id, t]) => idx.checkAndAdd(id, t)?.duplicateOf ?? null), [null, null, 'p1', 'p1']);
+  assert.deepEqual(s.stats(), { seen: 4, kept: 2, dropped: 2 });
+});
+
+test('two passes: an input that reads differently the second time fails the read with the position and id', async () => {
+  let reads = 0;
+  const changing: Source = {
+    ...memorySource('x', []),
+    read() {
+      reads++;
+      return memorySource('x', reads === 1 ? [['a', LONG], ['b', 'Name three prime numbers larger than fifty.']] : [['a', LONG], ['z', 'Name three prime numbers larger than fifty.']]).read();
+    },
+  };
+  await assert.rejects(collect(nearDedupe(changing)), /near-dedupe: prompt 2 \("z"\) is not the prompt the first pass read.*input changed/);
+});

@@ -28,6 +28,13 @@ export interface PromptFilter {
   digest?(): Promise<string>;
   /** A fresh decision function for one pass over the prompts (state such as an index lives inside it). */
   start(): Promise<(prompt: Prompt) => FilterDecision>;
+  /**
+   * Decide in a read of its own: the inputs are read once to decide every prompt, keeping only the drops, and the
+   * decision state (an index that grows with the input) is released before the prompts stream on. The build then
+   * holds none of it while it samples, judges and writes. The inputs must read the same on both passes (files do);
+   * a prompt id that differs between the passes fails the read.
+   */
+  readonly twoPass?: boolean;
 }
 
 const RAW_CAP = 4096;
@@ -57,7 +64,7 @@ export function filterSources(filter: PromptFilter, inputs: Source | readonly So
     ...(sources.every((s) => s.count) ? { count: async () => (await Promise.all(sources.map((s) => s.count!()))).reduce((a, b) => a + b, 0) } : {}),
     async *read(options?: SourceReadOptions): AsyncIterable<SourceItem> {
       stats = { seen: 0, kept: 0, dropped: 0 };
-      const decide = await filter.start();
+      const decide = filter.twoPass ? await decidedAhead(filter, sources, options) : await filter.start();
       for (const source of sources) {
         for await (const item of source.read(options)) {
           if (item.kind !== 'prompt') {
@@ -65,7 +72,7 @@ export function filterSources(filter: PromptFilter, inputs: Source | readonly So
             continue;
           }
           stats.seen++;
-          const d = decide(item.prompt);
+          const d = decide(item.prompt, stats.seen);
           if (d.keep) {
             stats.kept++;
             yield item;
@@ -76,6 +83,49 @@ export function filterSources(filter: PromptFilter, inputs: Source | readonly So
         }
       }
     },
+  };
+}
+
+/** Hash of a prompt id (FNV-1a, 32 bits): what the second pass checks it reads the prompts of the first. */
+function idHash(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * The first pass of a two-pass filter: every prompt decided, only the drops kept (by 1-based position), plus a
+ * 4-byte hash of each prompt id so the second pass can tell that it reads the same prompts. The filter's own state
+ * is unreachable once this returns.
+ */
+async function decidedAhead(filter: PromptFilter, sources: readonly Source[], options?: SourceReadOptions): Promise<(prompt: Prompt, position: number) => FilterDecision> {
+  const drops = new Map<number, Extract<FilterDecision, { keep: false }>>();
+  let ids = new Uint32Array(1024);
+  let seen = 0;
+  {
+    const decide = await filter.start();
+    for (const source of sources) {
+      for await (const item of source.read(options)) {
+        if (item.kind !== 'prompt') continue;
+        if (seen === ids.length) {
+          const grown = new Uint32Array(ids.length * 2);
+          grown.set(ids);
+          ids = grown;
+        }
+        ids[seen++] = idHash(item.prompt.id);
+        const d = decide(item.prompt);
+        if (!d.keep) drops.set(seen, d);
+      }
+    }
+  }
+  const keep: FilterDecision = { keep: true };
+  return (prompt, position) => {
+    if (position > seen || ids[position - 1] !== idHash(prompt.id)) {
+      throw new Error(`${filter.name}: prompt ${position} ("${prompt.id}") is not the prompt the first pass read at that position: the input changed while it was read; rerun the build on inputs that do not change under it`);
+    }
+    const d = drops.get(position);
+    if (d) drops.delete(position);
+    return d ?? keep;
   };
 }
 
