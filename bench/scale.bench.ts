@@ -111,9 +111,11 @@ rmSync(refFile);
 const accepted = r.totals.rows.sft;
 const series = full.rssSeries;
 const quarter = (q: number) => Math.round(series[Math.min(series.length - 1, Math.floor((q * (series.length - 1)) / 4))] ?? 0);
+// Flat over time: the highest RSS in each tenth of the run (a sample at a quarter mark can land in a GC trough).
+const tenthPeaks = Array.from({ length: 10 }, (_, t) => Math.round(Math.max(0, ...series.slice(Math.floor((t * series.length) / 10), Math.floor(((t + 1) * series.length) / 10)))));
 const per800k = (800_000 / accepted) * seconds;
 // The uninterrupted build's figures now: the crash + resume pass below takes as long again.
-console.log(`uninterrupted build: ${JSON.stringify({ seconds: Math.round(seconds * 10) / 10, examples: accepted, MBps: Math.round((mb / seconds) * 10) / 10, msPerAcceptedExample: Math.round((full.ms / accepted) * 100) / 100, rssPeakMB: Math.round(full.rssPeakMb), rssAtQuarters: [0, 1, 2, 3, 4].map(quarter) })}`);
+console.log(`uninterrupted build: ${JSON.stringify({ seconds: Math.round(seconds * 10) / 10, examples: accepted, MBps: Math.round((mb / seconds) * 10) / 10, msPerAcceptedExample: Math.round((full.ms / accepted) * 100) / 100, rssPeakMB: Math.round(full.rssPeakMb), rssAtQuarters: [0, 1, 2, 3, 4].map(quarter), rssPeakByTenth: tenthPeaks })}`);
 
 // Crash and resume: SIGKILL at half the uninterrupted time, then run again to the end.
 const crashed = path.join(dir, 'crashed');
@@ -136,7 +138,8 @@ console.log(JSON.stringify({
   ratioBuildToRawWrite: Math.round((mb / seconds / (mb / refSeconds)) * 1000) / 1000,
   rssPeakMB: Math.round(full.rssPeakMb),
   rssAtQuarters: [0, 1, 2, 3, 4].map(quarter),
-  crash: first && resumed && a && b ? { killedAtSeconds: Math.round(full.ms / 2000), firstRunKilled: first.killed, resumeSeconds: Math.round(resumed.ms / 100) / 10, sameRows: a.digest === b.digest && a.samples === b.samples && a.sft === b.sft, full: a, resumed: b } : 'skipped (--no-crash)',
+  rssPeakByTenth: tenthPeaks,
+  crash: first && resumed && a && b ? { killedAtSeconds: Math.round(full.ms / 2000), firstRunKilled: first.killed, resumeSeconds: Math.round(resumed.ms / 100) / 10, rssPeakMB: { killedRun: Math.round(first.rssPeakMb), resumedRun: Math.round(resumed.rssPeakMb) }, sameRows: a.digest === b.digest && a.samples === b.samples && a.sft === b.sft, full: a, resumed: b } : 'skipped (--no-crash)',
   extrapolated800kMinutes: Math.round(per800k / 60),
 }, null, 2));
 if (a && b && a.digest !== b.digest) {
