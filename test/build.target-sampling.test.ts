@@ -55,3 +55,28 @@ test('domain quotas: a domain stops once its quota of selected examples is met; 
   assert.equal(report.sampling.quotaSkipped, 2);
   assert.deepEqual(report.sampling.perDomain.math, { samples: 4, selected: 2, samplesPerSelected: 2, quota: 2, quotaMet: true });
 });
+
+test('quotas with several selected samples a prompt: the prompt that meets the quota gives only the rows it has room for', async () => {
+  const f = await fixture([0, 0, 0, 0], ['math', 'math', 'math', 'math']);
+  const out = join(f.dir, 'out');
+  const report = await runPipeline(
+    definePipeline({
+      name: 'quota-m2', sources: [jsonl(f.prompts, { mapping: { id: 'id', prompt: 'prompt', reference: 'reference', domain: 'domain' } })], backend: replay({ file: f.rec, batchSize: 1, concurrency: 1 }),
+      generation: { k: 2 }, quotas: { math: 3 }, judges: [exactAnswerJudge()], selection: keepAccepted({ maxPerPrompt: 2 }),
+    }),
+    { out },
+  );
+  const count = async (corpus: string, where = 'true') => Number((await duckRows(`SELECT count(*) FROM read_parquet('${out}/${corpus}/*.parquet') WHERE ${where}`))[0][0]);
+  // p0 gives 2, p1 has room for 1 of its 2; p2 and p3 are over quota
+  assert.equal(await count('sft'), 3);
+  assert.equal(await count('distill'), 3);
+  assert.deepEqual((await duckRows(`SELECT prompt_id, count(*), sum(accepted::int), sum(selected::int) FROM read_parquet('${out}/samples/*.parquet') GROUP BY 1 ORDER BY 1`)).map((r) => r.map(String).join(' ')), ['p0 2 2 2', 'p1 2 2 1']);
+  // the sft, distill and selected samples rows are the same samples
+  const keys = async (sql: string) => (await duckRows(sql)).map((r) => String(r[0])).sort();
+  const selected = await keys(`SELECT key FROM read_parquet('${out}/samples/*.parquet') WHERE selected`);
+  assert.deepEqual(await keys(`SELECT id FROM read_parquet('${out}/sft/*.parquet')`), selected);
+  assert.deepEqual(await keys(`SELECT id FROM read_parquet('${out}/distill/*.parquet')`), selected);
+  assert.equal(report.sampling.perDomain.math.selected, 3);
+  assert.equal(report.sampling.perDomain.math.quotaMet, true);
+  assert.equal(report.sampling.quotaSkipped, 2);
+});

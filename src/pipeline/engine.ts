@@ -15,7 +15,7 @@ import { canonicalJson, generationHash, pipelineConfigJson, sha256Hex } from './
 import type { Pipeline } from './define.ts';
 import { defaultBuildStore } from './default-store.ts';
 import { judgeGroup, type StoredGroup } from './judge-group.ts';
-import { quotaMet, sampleInRounds, targetReport, type SamplingReport } from './target-sampling.ts';
+import { quotaMet, quotaRoom, sampleInRounds, targetReport, trimRowsToQuota, type SamplingReport } from './target-sampling.ts';
 import { groupBy, orderedMap } from './ordered-map.ts';
 import { boundHeapGrowth } from './heap-growth.ts';
 
@@ -293,7 +293,8 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
           countQuarantine(stats, item.record.reason);
           chunkRows++;
         } else {
-          const { rows } = item;
+          // The prompt that meets its domain's quota gives only the rows the quota has room for.
+          const rows = trimRowsToQuota(item.rows, quotaRoom(pipeline.quotas, item.prompt.domain, stats.domains[item.prompt.domain]?.sft ?? 0));
           chunk.sft.push(...rows.sft);
           chunk.distill.push(...rows.distill);
           chunk.samples.push(...rows.samples);

@@ -3,6 +3,7 @@ import type { Prompt } from '../../schemas/prompt.ts';
 import type { Sample } from '../../schemas/sample.ts';
 import type { Verdict } from '../../schemas/verdict.ts';
 import type { JudgedSample } from '../select/policy.ts';
+import type { PromptRows } from '../select/rows.ts';
 
 /**
  * Target-driven sampling (options `target` and `quotas` of a pipeline, schemas/pipeline.ts): instead of a fixed
@@ -59,6 +60,29 @@ export async function sampleInRounds(prompts: readonly Prompt[], target: TargetS
 export function quotaMet(quotas: DomainQuotas | undefined, domain: string, selectedSoFar: number): boolean {
   const q = quotas?.[domain];
   return q !== undefined && selectedSoFar >= q;
+}
+
+/** Selected rows a domain may still take before its quota is met (Infinity without a quota). */
+export function quotaRoom(quotas: DomainQuotas | undefined, domain: string, selectedSoFar: number): number {
+  const q = quotas?.[domain];
+  return q === undefined ? Infinity : Math.max(0, q - selectedSoFar);
+}
+
+/**
+ * A prompt's rows cut to the room left in its domain's quota: with several selected samples a prompt, the prompt that
+ * meets the quota would otherwise overshoot it by up to m − 1 rows. Its first `room` selected samples (in the
+ * policy's order) stay selected; the others stay in the samples corpus, not selected. Preference pairs do not count
+ * toward a quota and stay.
+ */
+export function trimRowsToQuota(rows: PromptRows, room: number): PromptRows {
+  if (rows.sft.length <= room) return rows;
+  const kept = new Set(rows.sft.slice(0, room).map((r) => r.id));
+  return {
+    sft: rows.sft.filter((r) => kept.has(r.id)),
+    distill: rows.distill.filter((r) => kept.has(r.id)),
+    samples: rows.samples.map((r) => (r.selected && !kept.has(r.key) ? { ...r, selected: false } : r)),
+    prefs: rows.prefs,
+  };
 }
 
 /** How samples were spent: per domain, samples per selected example, quota and whether it was met. */
