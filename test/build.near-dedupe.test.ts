@@ -185,3 +185,19 @@ test('two passes: an input that reads differently the second time fails the read
   };
   await assert.rejects(collect(nearDedupe(changing)), /near-dedupe: prompt 2 \("z"\) is not the prompt the first pass read.*input changed/);
 });
+
+test('the index worker and the in-thread index drop the same prompts for the same reasons, across several batches', async () => {
+  const nouns = ['apples', 'marbles', 'coins', 'books'];
+  const prompts: [string, string][] = [];
+  for (let i = 0; i < 3000; i++) {
+    const text = `Problem ${i}: A crate holds ${10 + (i % 97)} ${nouns[i % 4]} per layer and has ${3 + ((i * 7) % 89)} layers; ${2 + ((i * 13) % 31)} loose ones sit on top. How many are there?`;
+    prompts.push([`p${i}`, i % 10 === 9 ? prompts[i - 5][1].replace('sit on top', 'sit on the top') : text]);
+  }
+  const reasons = async (worker: boolean) => (await collect(nearDedupe(memorySource('t', prompts), { worker }))).map((it) => (it.kind === 'prompt' ? it.prompt.id : `${it.record.line} ${it.record.reason}`));
+  const inWorker = await reasons(true);
+  const inThread = await reasons(false);
+  assert.deepEqual(inWorker, inThread);
+  assert.ok(inWorker.filter((r) => r.includes('near-duplicate')).length >= 250, 'most planted copies found');
+  // the option does not change the pipeline config (same decisions)
+  assert.deepEqual(nearDedupe(memorySource('t', []), { worker: false }).describe(), nearDedupe(memorySource('t', []), {}).describe());
+});

@@ -19,23 +19,45 @@ export interface FilteredSource extends Source {
   stats(): FilterStats;
 }
 
-export interface PromptFilter {
+export type Drop = Extract<FilterDecision, { keep: false }>;
+
+/**
+ * The first pass of a filter that decides ahead: it sees every prompt in reading order (1-based positions), may
+ * work elsewhere (a worker thread), and gives the drops by position at the end.
+ */
+export interface DropPlanner {
+  add(prompt: Prompt, position: number): void | Promise<void>;
+  finish(): Promise<Map<number, Drop>>;
+  /** Release what it holds when the pass stops early (the read failed or was abandoned). */
+  abort(): Promise<void>;
+}
+
+interface FilterIdentity {
   /** Stage name, e.g. "near-dedupe"; recorded in the raw JSON of its quarantine rows. */
   readonly name: string;
   /** JSON-serialisable options (hashed into the pipeline config). */
   describe(): Record<string, unknown>;
   /** Extra input bytes the decision depends on (e.g. evaluation files), folded into the digest. */
   digest?(): Promise<string>;
+}
+
+/** A filter that decides as the prompts stream by. */
+export interface StreamingPromptFilter extends FilterIdentity {
   /** A fresh decision function for one pass over the prompts (state such as an index lives inside it). */
   start(): Promise<(prompt: Prompt) => FilterDecision>;
-  /**
-   * Decide in a read of its own: the inputs are read once to decide every prompt, keeping only the drops, and the
-   * decision state (an index that grows with the input) is released before the prompts stream on. The build then
-   * holds none of it while it samples, judges and writes. The inputs must read the same on both passes (files do);
-   * a prompt id that differs between the passes fails the read.
-   */
-  readonly twoPass?: boolean;
 }
+
+/**
+ * A filter that decides in a read of its own: the inputs are read once to decide every prompt, keeping only the
+ * drops, and the decision state (an index that grows with the input) is gone before the prompts stream on, so the
+ * build holds none of it while it samples, judges and writes. The inputs must read the same on both passes (files
+ * do); a prompt id that differs between the passes fails the read.
+ */
+export interface PlannedPromptFilter extends FilterIdentity {
+  plan(): Promise<DropPlanner>;
+}
+
+export type PromptFilter = StreamingPromptFilter | PlannedPromptFilter;
 
 const RAW_CAP = 4096;
 
@@ -64,7 +86,7 @@ export function filterSources(filter: PromptFilter, inputs: Source | readonly So
     ...(sources.every((s) => s.count) ? { count: async () => (await Promise.all(sources.map((s) => s.count!()))).reduce((a, b) => a + b, 0) } : {}),
     async *read(options?: SourceReadOptions): AsyncIterable<SourceItem> {
       stats = { seen: 0, kept: 0, dropped: 0 };
-      const decide = filter.twoPass ? await decidedAhead(filter, sources, options) : await filter.start();
+      const decide = 'plan' in filter ? await decidedAhead(filter, sources, options) : await filter.start();
       for (const source of sources) {
         for await (const item of source.read(options)) {
           if (item.kind !== 'prompt') {
@@ -94,16 +116,15 @@ function idHash(id: string): number {
 }
 
 /**
- * The first pass of a two-pass filter: every prompt decided, only the drops kept (by 1-based position), plus a
- * 4-byte hash of each prompt id so the second pass can tell that it reads the same prompts. The filter's own state
- * is unreachable once this returns.
+ * The first pass of a planned filter: every prompt handed to its planner, which keeps only the drops (by 1-based
+ * position), plus a 4-byte hash of each prompt id so the second pass can tell that it reads the same prompts.
  */
-async function decidedAhead(filter: PromptFilter, sources: readonly Source[], options?: SourceReadOptions): Promise<(prompt: Prompt, position: number) => FilterDecision> {
-  const drops = new Map<number, Extract<FilterDecision, { keep: false }>>();
+async function decidedAhead(filter: PlannedPromptFilter, sources: readonly Source[], options?: SourceReadOptions): Promise<(prompt: Prompt, position: number) => FilterDecision> {
   let ids = new Uint32Array(1024);
   let seen = 0;
-  {
-    const decide = await filter.start();
+  const planner = await filter.plan();
+  let drops: Map<number, Drop>;
+  try {
     for (const source of sources) {
       for await (const item of source.read(options)) {
         if (item.kind !== 'prompt') continue;
@@ -113,10 +134,13 @@ async function decidedAhead(filter: PromptFilter, sources: readonly Source[], op
           ids = grown;
         }
         ids[seen++] = idHash(item.prompt.id);
-        const d = decide(item.prompt);
-        if (!d.keep) drops.set(seen, d);
+        await planner.add(item.prompt, seen);
       }
     }
+    drops = await planner.finish();
+  } catch (e) {
+    await planner.abort();
+    throw e;
   }
   const keep: FilterDecision = { keep: true };
   return (prompt, position) => {
