@@ -34,6 +34,13 @@ test('column mappings: the common HF layouts and an explicit mapping', () => {
   assert.deepEqual([c.messages.length, c.reference], [1, 'A.']);
   const e = rowToPrompt({ q: 'Why?', gold: 'Because', topic: 'logic' }, { source: 's', mapping: { prompt: 'q', reference: 'gold', domain: 'topic' } });
   assert.deepEqual([e.messages[0].content, e.reference, e.domain], ['Why?', 'Because', 'logic']);
+  // A recognised layout's `domain` column is each row's domain; a source's domain option or an explicit mapping wins.
+  assert.equal(rowToPrompt({ id: 'm1', prompt: '1+1?', reference: '2', domain: 'math' }, { source: 's' }).domain, 'math');
+  assert.equal(rowToPrompt({ problem: 'Find x.', domain: 'logic' }, { source: 's' }).domain, 'logic');
+  assert.equal(rowToPrompt({ prompt: 'Hi', domain: 'math' }, { source: 's', domain: 'general' }).domain, 'general');
+  assert.equal(rowToPrompt({ prompt: 'Hi', domain: 'math' }, { source: 's', mapping: { prompt: 'prompt' } }).domain, 'general');
+  assert.equal(rowToPrompt({ prompt: 'Hi' }, { source: 's' }).domain, 'general');
+  assert.throws(() => rowToPrompt({ prompt: 'Hi', domain: 3 }, { source: 's' }), (err: RowError) => err.category === 'wrong-type');
   // No id column: a stable hash of the content.
   assert.equal(rowToPrompt({ prompt: 'x' }, { source: 's' }).id, rowToPrompt({ prompt: 'x' }, { source: 'other' }).id);
   assert.notEqual(rowToPrompt({ prompt: 'x' }, { source: 's' }).id, rowToPrompt({ prompt: 'y' }, { source: 's' }).id);

@@ -9,7 +9,8 @@ import { canonicalJson } from '../pipeline/config-hash.ts';
  *   `messages` (chat list; a trailing assistant turn becomes the reference when no reference column is given),
  *   `problem` / `answer` (MATH, NuminaMath; `solution` kept in meta),
  *   `question` / `answer` (GSM8K: the reference is the number after `####`, the full solution kept in meta),
- *   `prompt` / `reference` (also `prompt` / `answer`).
+ *   `prompt` / `reference` (also `prompt` / `answer`);
+ * and in each, a `domain` column gives the row's domain when the source has no `domain` option.
  */
 export interface ColumnMapping {
   /** Column holding the user prompt text. */
@@ -151,6 +152,8 @@ export function rowToPrompt(row: unknown, opts: MappingOptions): Prompt {
   }
   let domain = opts.domain ?? 'general';
   if (m.domain) domain = text(r, m.domain) ?? domain;
+  // A recognised layout with a `domain` column (the R1 prompt files): each row's domain, unless the source sets one.
+  else if (!opts.mapping && opts.domain === undefined && r.domain !== undefined && r.domain !== null) domain = text(r, 'domain')!;
 
   const parsed = Prompt.safeParse({ id: id ?? contentId(messages, reference), messages, reference, domain, source: opts.source, meta });
   if (!parsed.success) {
