@@ -201,3 +201,22 @@ test('the index worker and the in-thread index drop the same prompts for the sam
   // the option does not change the pipeline config (same decisions)
   assert.deepEqual(nearDedupe(memorySource('t', []), { worker: false }).describe(), nearDedupe(memorySource('t', []), {}).describe());
 });
+
+test('two passes: a build stopped during the first pass stops at once, gives nothing and ends the index worker', async () => {
+  const stop = new AbortController();
+  let yielded = 0;
+  const prompts: [string, string][] = Array.from({ length: 5000 }, (_, i) => [`p${i}`, `Question ${i}: name ${i} distinct things about the number ${i * 7}.`]);
+  const stopping: Source = {
+    ...memorySource('s', []),
+    async *read() {
+      for await (const it of memorySource('s', prompts).read()) {
+        if (++yielded === 1500) stop.abort();
+        yield it;
+      }
+    },
+  };
+  const items: SourceItem[] = [];
+  for await (const it of nearDedupe(stopping).read({ signal: stop.signal })) items.push(it);
+  assert.deepEqual(items, []);
+  assert.ok(yielded <= 1501, `the first pass read on to ${yielded} prompts after the stop`);
+});

@@ -118,7 +118,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       let ordinal = 0;
       let inScope = 0;
       for (const source of pipeline.sources) {
-        for await (const item of source.read({ maxPromptBytes: pipeline.maxPromptBytes })) {
+        for await (const item of source.read({ maxPromptBytes: pipeline.maxPromptBytes, signal: opts.signal })) {
           if (opts.signal?.aborted) return;
           const o = ordinal++;
           if (item.kind === 'quarantine') {

@@ -87,6 +87,8 @@ export function filterSources(filter: PromptFilter, inputs: Source | readonly So
     async *read(options?: SourceReadOptions): AsyncIterable<SourceItem> {
       stats = { seen: 0, kept: 0, dropped: 0 };
       const decide = 'plan' in filter ? await decidedAhead(filter, sources, options) : await filter.start();
+      // Stopped during the first pass: nothing was decided, so nothing is given.
+      if (!decide) return;
       for (const source of sources) {
         for await (const item of source.read(options)) {
           if (item.kind !== 'prompt') {
@@ -118,8 +120,9 @@ function idHash(id: string): number {
 /**
  * The first pass of a planned filter: every prompt handed to its planner, which keeps only the drops (by 1-based
  * position), plus a 4-byte hash of each prompt id so the second pass can tell that it reads the same prompts.
+ * Null when the read's signal stopped it (a build interrupted during the pass stops at once, not after it).
  */
-async function decidedAhead(filter: PlannedPromptFilter, sources: readonly Source[], options?: SourceReadOptions): Promise<(prompt: Prompt, position: number) => FilterDecision> {
+async function decidedAhead(filter: PlannedPromptFilter, sources: readonly Source[], options?: SourceReadOptions): Promise<((prompt: Prompt, position: number) => FilterDecision) | null> {
   let ids = new Uint32Array(1024);
   let seen = 0;
   const planner = await filter.plan();
@@ -128,6 +131,10 @@ async function decidedAhead(filter: PlannedPromptFilter, sources: readonly Sourc
     for (const source of sources) {
       for await (const item of source.read(options)) {
         if (item.kind !== 'prompt') continue;
+        if (options?.signal?.aborted) {
+          await planner.abort();
+          return null;
+        }
         if (seen === ids.length) {
           const grown = new Uint32Array(ids.length * 2);
           grown.set(ids);

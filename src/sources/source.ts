@@ -9,6 +9,8 @@ export type SourceItem = { kind: 'prompt'; prompt: Prompt; at?: { file: string; 
 export interface SourceReadOptions {
   /** Quarantine a row larger than this many bytes (the pipeline's maxPromptBytes). */
   maxPromptBytes?: number;
+  /** The build was asked to stop: a source that reads ahead (a planned filter's first pass) gives up early. */
+  signal?: AbortSignal;
 }
 
 export interface Source {
