@@ -1,9 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { Prompt } from '../schemas/prompt.ts';
 import type { Source, SourceItem } from '../src/sources/source.ts';
 import { MinHashLsh, candidateProbability, optimalBands, shingleHashes, tokenize } from '../src/sources/minhash-lsh.ts';
 import { nearDedupe } from '../src/sources/near-dedupe.ts';
+import { exactAnswerJudge } from '../src/judges/exact-answer.ts';
+import { replay } from '../src/models/replay/index.ts';
+import { definePipeline } from '../src/pipeline/define.ts';
+import { runPipeline, type Progress } from '../src/pipeline/engine.ts';
+import { progressJson, progressLine } from '../src/pipeline/progress.ts';
+import { keepAccepted } from '../src/select/keep-accepted.ts';
+import { jsonl } from '../src/sources/jsonl.ts';
+import { tempWorkdir, writeGsm8kPrompts, writeRecordings } from './support/engine-fixture.ts';
 
 function memorySource(name: string, items: (SourceItem | [string, string])[]): Source {
   return {
@@ -219,4 +228,30 @@ test('two passes: a build stopped during the first pass stops at once, gives not
   for await (const it of nearDedupe(stopping).read({ signal: stop.signal })) items.push(it);
   assert.deepEqual(items, []);
   assert.ok(yielded <= 1501, `the first pass read on to ${yielded} prompts after the stop`);
+});
+
+test('first-pass progress: the read reports every 10,000 prompts and at its end; a build shows it before its first sample', async () => {
+  const prompts: [string, string][] = Array.from({ length: 25_000 }, (_, i) => [`p${i}`, `Question ${i}: how many ways are there to pick ${i % 97} items from ${i}?`]);
+  const reports: [string, number][] = [];
+  for await (const _ of nearDedupe(memorySource('m', prompts), { worker: false }).read({ onFirstPass: (stage, n) => reports.push([stage, n]) })) void _;
+  assert.deepEqual(reports, [['near-dedupe', 10_000], ['near-dedupe', 20_000], ['near-dedupe', 25_000]]);
+  assert.equal(progressLine({ prompts: 0, samples: 0, accepted: 0, quarantined: 0, duplicates: 0, commits: 0, runPrompts: 0, runSamples: 0, runSeconds: 3, totalPrompts: 25_000, firstPass: { stage: 'near-dedupe', promptsRead: 20_000 } }), 'near-dedupe: first pass, 20000/25000 prompts read');
+
+  const dir = tempWorkdir('first-pass');
+  writeGsm8kPrompts(path.join(dir, 'prompts.jsonl'), 12);
+  writeRecordings(path.join(dir, 'recordings.jsonl'), 12, 2);
+  const events: Progress[] = [];
+  await runPipeline(
+    definePipeline({
+      name: 'first-pass', sources: [nearDedupe(jsonl(path.join(dir, 'prompts.jsonl')))], backend: replay({ file: path.join(dir, 'recordings.jsonl') }),
+      generation: { k: 2 }, judges: [exactAnswerJudge()], selection: keepAccepted(),
+    }),
+    { out: path.join(dir, 'out'), onProgress: (p) => events.push(p) },
+  );
+  const first = events.findIndex((e) => e.firstPass);
+  assert.ok(first >= 0, 'a first-pass event');
+  assert.deepEqual(events[first].firstPass, { stage: 'near-dedupe', promptsRead: 12 });
+  assert.equal(events[first].prompts, 0, 'before any prompt is sampled');
+  assert.ok(events.at(-1)!.prompts === 12 && !events.at(-1)!.firstPass);
+  assert.equal(JSON.parse(progressJson(events[first])).firstPass.promptsRead, 12);
 });

@@ -33,6 +33,8 @@ export interface Progress {
   runSeconds: number;
   /** Prompts this build will have when done (null until known, or when the sources cannot tell). */
   totalPrompts: number | null;
+  /** Set while a source's filter reads the inputs ahead of the build (near-dedupe's first pass): prompts read so far. */
+  firstPass?: { stage: string; promptsRead: number };
 }
 
 export interface RunOptions {
@@ -118,7 +120,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       let ordinal = 0;
       let inScope = 0;
       for (const source of pipeline.sources) {
-        for await (const item of source.read({ maxPromptBytes: pipeline.maxPromptBytes, signal: opts.signal })) {
+        for await (const item of source.read({ maxPromptBytes: pipeline.maxPromptBytes, signal: opts.signal, onFirstPass: (stage, promptsRead) => progress({ stage, promptsRead }) })) {
           if (opts.signal?.aborted) return;
           const o = ordinal++;
           if (item.kind === 'quarantine') {
@@ -267,7 +269,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       }
     };
     const maxChunkBytes = Math.min(output.shardBytes, MAX_CHUNK_BYTES);
-    const progress = () =>
+    const progress = (firstPass?: Progress['firstPass']) =>
       opts.onProgress?.({
         prompts: stats.prompts,
         samples: stats.samples,
@@ -279,6 +281,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
         runSamples: stats.samples - start.samples,
         runSeconds: (performance.now() - runStart) / 1000,
         totalPrompts,
+        ...(firstPass ? { firstPass } : {}),
       });
 
     const batches = groupBy(units(), (g) => g.filter((u) => u.kind === 'prompt').length >= batchSize || g.length >= batchSize * 8);

@@ -14,6 +14,7 @@ function duration(seconds: number): string {
 
 /** One progress line for a terminal: bar (when the prompt count is known), prompts, samples/s, accept rate, ETA. */
 export function progressLine(p: Progress, width = 24): string {
+  if (p.firstPass) return `${p.firstPass.stage}: first pass, ${p.firstPass.promptsRead}${p.totalPrompts ? `/${p.totalPrompts}` : ''} prompts read`;
   const sps = rate(p.runSamples, p.runSeconds);
   const parts: string[] = [];
   if (p.totalPrompts) {
@@ -42,6 +43,7 @@ export function progressJson(p: Progress): string {
     duplicates: p.duplicates,
     commits: p.commits,
     elapsedSeconds: Math.round(p.runSeconds * 10) / 10,
+    ...(p.firstPass ? { firstPass: p.firstPass } : {}),
   });
 }
 

@@ -61,6 +61,9 @@ export type PromptFilter = StreamingPromptFilter | PlannedPromptFilter;
 
 const RAW_CAP = 4096;
 
+/** Prompts between two progress reports of a first pass. */
+export const FIRST_PASS_REPORT_EVERY = 10_000;
+
 /**
  * Wrap one or more sources with a prompt filter: their items are read in order (quarantine items pass through),
  * kept prompts pass on, and each dropped prompt becomes a quarantine item — never silently lost. The item keeps
@@ -142,9 +145,11 @@ async function decidedAhead(filter: PlannedPromptFilter, sources: readonly Sourc
         }
         ids[seen++] = idHash(item.prompt.id);
         await planner.add(item.prompt, seen);
+        if (seen % FIRST_PASS_REPORT_EVERY === 0) options?.onFirstPass?.(filter.name, seen);
       }
     }
     drops = await planner.finish();
+    options?.onFirstPass?.(filter.name, seen);
   } catch (e) {
     await planner.abort();
     throw e;

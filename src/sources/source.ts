@@ -11,6 +11,11 @@ export interface SourceReadOptions {
   maxPromptBytes?: number;
   /** The build was asked to stop: a source that reads ahead (a planned filter's first pass) gives up early. */
   signal?: AbortSignal;
+  /**
+   * Told as a planned filter's first pass reads the inputs (every FIRST_PASS_REPORT_EVERY prompts and at its end), so
+   * a build can show progress before its first sample.
+   */
+  onFirstPass?: (stage: string, promptsRead: number) => void;
 }
 
 export interface Source {
