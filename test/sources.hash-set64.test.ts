@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { HashSet64 } from '../src/sources/hash-set64.ts';
 import { ExactDedupe } from '../src/sources/exact-dedupe.ts';
 import { Prompt } from '../schemas/prompt.ts';
+import { PromptIdSet } from '../src/sinks/prompt-id-set.ts';
 
 test('HashSet64 keeps every distinct key through growth and refuses repeats', () => {
   const set = new HashSet64();
@@ -30,4 +31,14 @@ test('ExactDedupe: same normalised text is a duplicate, a reused id with new tex
   assert.equal(byId.check(p('a', 'x')), 'new');
   assert.equal(byId.check(p('b', 'x')), 'new');
   assert.equal(byId.check(p('a', 'y')), 'duplicate-id');
+});
+
+test('PromptIdSet (a resumed build\'s done ids): has every id added, through growth, and none other', () => {
+  const done = new PromptIdSet();
+  for (let i = 0; i < 50_000; i++) done.add(`q${i}`);
+  done.add('q7'); // again: still one
+  assert.equal(done.size, 50_000);
+  for (let i = 0; i < 50_000; i++) assert.ok(done.has(`q${i}`), `q${i}`);
+  for (let i = 50_000; i < 100_000; i++) assert.ok(!done.has(`q${i}`), `q${i}`);
+  assert.ok(!done.has(''));
 });

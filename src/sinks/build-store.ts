@@ -21,8 +21,8 @@ export interface BuildIdentity {
 
 /** What a resumed build already has: skip these. */
 export interface ResumeState {
-  /** Prompt ids whose rows are committed. */
-  donePromptIds: Set<string>;
+  /** Prompt ids whose rows are committed (a Set, or the compact PromptIdSet). */
+  donePromptIds: { has(id: string): boolean; readonly size: number };
   /** "file:line" of quarantined rows already committed. */
   doneQuarantine: Set<string>;
   /** Commits found (0 on a fresh directory). */

@@ -11,6 +11,7 @@ import { MANIFEST_FILE, MANIFEST_FORMAT, type Manifest, type ShardEntry, readMan
 import { corpusParquetSchema } from './parquet-schema.ts';
 import { ParquetWriterPool, type WriterPoolOptions } from './parquet-writer-pool.ts';
 import { approxRowBytes, splitByBudget } from './row-budget.ts';
+import { PromptIdSet } from './prompt-id-set.ts';
 
 export const CORPUS_NAMES: readonly CorpusName[] = ['sft', 'distill', 'samples', 'prefs'];
 const QUARANTINE_DIR = 'quarantine';
@@ -249,8 +250,8 @@ class ParquetBuildStore implements BuildStore {
    * Prompt ids with committed rows, read back from the samples shards' `prompt_id` column: every written prompt has
    * samples rows, and the other corpora hold subsets of them (reading those too cost ~40 % more on a resumed 800k build).
    */
-  private async readDonePromptIds(m: Manifest): Promise<Set<string>> {
-    const done = new Set<string>();
+  private async readDonePromptIds(m: Manifest): Promise<PromptIdSet> {
+    const done = new PromptIdSet();
     await zstdReady();
     const compressors = { ZSTD: zstdDecompress };
     for (const s of m.shards) {

@@ -16,6 +16,20 @@ export class HashSet64 {
     return this.hi.byteLength + this.lo.byteLength;
   }
 
+  /** Whether the hash in `digest[0..8)` is in the set. */
+  has(digest: Uint8Array): boolean {
+    let hi = ((digest[0] << 24) | (digest[1] << 16) | (digest[2] << 8) | digest[3]) >>> 0;
+    const lo = ((digest[4] << 24) | (digest[5] << 16) | (digest[6] << 8) | digest[7]) >>> 0;
+    if (hi === 0 && lo === 0) hi = 0x80000000;
+    const mask = this.hi.length - 1;
+    for (let slot = lo & mask; ; slot = (slot + 1) & mask) {
+      const h = this.hi[slot];
+      const l = this.lo[slot];
+      if (h === 0 && l === 0) return false;
+      if (h === hi && l === lo) return true;
+    }
+  }
+
   /** Add the hash in `digest[0..8)`; false if it was already there. */
   add(digest: Uint8Array): boolean {
     let hi = ((digest[0] << 24) | (digest[1] << 16) | (digest[2] << 8) | digest[3]) >>> 0;
