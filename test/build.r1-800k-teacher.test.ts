@@ -7,27 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readManifest } from '../src/sinks/manifest.ts';
 import { duckRows } from './support/duckdb-query.ts';
+import { runCli } from './support/engine-fixture.ts';
 import { startOpenAITestServer } from './support/openai-test-server.ts';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/distillery.mjs', ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
 
 test('r1-800k with a mostly-right teacher over HTTP: the math quota is met exactly, later math prompts skipped, selected samples accepted the R1 way', { timeout: 600_000 }, async () => {
   const server = await startOpenAITestServer();
@@ -41,8 +27,8 @@ test('r1-800k with a mostly-right teacher over HTTP: the math quota is met exact
     await writeFile(prompts, math.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const out = path.join(dir, 'out');
     // 16 examples → math quota 7 (R1_MIX: 45 %).
-    const r = await cli(['run', 'pipelines/r1-800k.ts', '--out', out, '--backend', 'openai', '--base-url', server.baseUrl, '--model', 'teacher'], { DISTILLERY_PROMPTS: prompts, DISTILLERY_EXAMPLES: '16' });
-    assert.equal(r.code, 0, r.out);
+    const r = await runCli(['run', 'pipelines/r1-800k.ts', '--out', out, '--backend', 'openai', '--base-url', server.baseUrl, '--model', 'teacher'], { env: { DISTILLERY_PROMPTS: prompts, DISTILLERY_EXAMPLES: '16' } });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
 
     const m = (await readManifest(out))!;
     const sampling = m.report!.sampling as { quotaSkipped: number; perDomain: Record<string, { selected: number; quota: number; quotaMet: boolean }> };
