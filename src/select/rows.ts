@@ -27,22 +27,34 @@ export function verdictColumn(v: Verdict) {
 
 /** A sample's text in the shapes the rows need, made once a sample so every row shares the same strings. */
 export interface SampleText {
-  response: string;
-  reasoning: string;
-  answer: string;
+  readonly response: string;
+  readonly reasoning: string;
+  readonly answer: string;
   /** The assistant turn of a training row, R1 style: reasoning in `<think>`, then the final answer. */
-  turn: ChatMessage;
+  readonly turn: ChatMessage;
 }
 
 /**
  * The rows of a chunk wait in memory until it is committed, so one string serves every row that holds the same text
- * (the sft turn, a preference pair, the samples row): a copy each took ~30 MB of the scale build's heap.
+ * (the sft turn, a preference pair, the samples row): a copy each took ~30 MB of the scale build's heap. The turn is
+ * made on first use: only selected and paired samples need one.
  */
 export function sampleText(sample: Pick<Sample, 'prefill' | 'text'>): SampleText {
   const response = responseOf(sample);
   const { reasoning, answer } = splitResponse(response);
-  const content = `<think>\n${reasoning}\n</think>\n\n${answer}`;
-  return { response, reasoning, answer, turn: { role: 'assistant', content: content === response ? response : content } };
+  let turn: ChatMessage | undefined;
+  return {
+    response,
+    reasoning,
+    answer,
+    get turn() {
+      if (!turn) {
+        const content = `<think>\n${reasoning}\n</think>\n\n${answer}`;
+        turn = { role: 'assistant', content: content === response ? response : content };
+      }
+      return turn;
+    },
+  };
 }
 
 export function sftRecord(prompt: Prompt, sample: Sample, reward: number | null, text: SampleText = sampleText(sample)): SftRecord {
