@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { HashSet64 } from '../src/sources/hash-set64.ts';
 import { ExactDedupe } from '../src/sources/exact-dedupe.ts';
 import { Prompt } from '../schemas/prompt.ts';
-import { PromptIdSet } from '../src/sinks/prompt-id-set.ts';
+import { PromptIdSet } from '../src/sources/prompt-id-set.ts';
 
 test('HashSet64 keeps every distinct key through growth and refuses repeats', () => {
   const set = new HashSet64();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Prompt } from '../../schemas/prompt.ts';
 import { HashSet64 } from './hash-set64.ts';
+import { PromptIdSet } from './prompt-id-set.ts';
 
 /** Normalised prompt text: Unicode NFKC, lower case, runs of whitespace collapsed, trimmed; roles kept. */
 export function normalisedPromptText(p: Pick<Prompt, 'messages'>): string {
@@ -15,7 +16,7 @@ export function normalisedPromptText(p: Pick<Prompt, 'messages'>): string {
  */
 export class ExactDedupe {
   private readonly texts = new HashSet64();
-  private readonly ids = new HashSet64();
+  private readonly ids = new PromptIdSet();
 
   constructor(private readonly byText: boolean) {}
 
@@ -25,6 +26,6 @@ export class ExactDedupe {
 
   check(p: Prompt): 'new' | 'duplicate' | 'duplicate-id' {
     if (this.byText && !this.texts.add(createHash('sha256').update(normalisedPromptText(p)).digest())) return 'duplicate';
-    return this.ids.add(createHash('sha256').update(p.id).digest()) ? 'new' : 'duplicate-id';
+    return this.ids.add(p.id) ? 'new' : 'duplicate-id';
   }
 }
