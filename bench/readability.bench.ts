@@ -13,6 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { scriptOfCodePoint } from '../src/judges/readability/chars.ts';
 import { checkReadability, type ReadabilityInput } from '../src/judges/readability/index.ts';
 import { proseOf, scanWords, wordsOf, type Script, type Word } from '../src/judges/readability/prose.ts';
 import { repetition, repetitionOfTokens, tokensOf, type Repetition } from '../src/judges/readability/repetition.ts';
@@ -24,20 +25,13 @@ const sharedDir = path.resolve(repoRoot, '../shared/datasets');
 const samplesArg = process.argv.indexOf('--samples');
 const SAMPLES = samplesArg > 0 ? Number(process.argv[samplesArg + 1]) : 2000;
 
-// ---- Reference: the regex-based implementations (before the scanners), verbatim. ----
+// ---- Reference: the regex-based implementations (before the scanners), verbatim but for the per-character step. ----
 
 const WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/gu;
 
-function refScriptOfCodePoint(c: number): Script {
-  const ch = String.fromCodePoint(c);
-  if (/\p{Script=Han}/u.test(ch)) return 'han';
-  if (/[\p{Script=Hiragana}\p{Script=Katakana}]/u.test(ch)) return 'kana';
-  if (/\p{Script=Hangul}/u.test(ch)) return 'hangul';
-  if (/\p{Script=Latin}/u.test(ch)) return 'latin';
-  if (/\p{Script=Cyrillic}/u.test(ch)) return 'cyrillic';
-  if (/\p{Script=Arabic}/u.test(ch)) return 'arabic';
-  return 'other';
-}
+// The per-character regexes are the product's own (scriptOfCodePoint); the reference differs in how it caches and
+// splits words.
+const refScriptOfCodePoint = (c: number): Script => scriptOfCodePoint(String.fromCodePoint(c));
 const refScriptCache = new Map<number, Script>();
 function refScriptAt(c: number): Script {
   if (c < 0x80) return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ? 'latin' : 'other';
