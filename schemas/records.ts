@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChatMessage } from './chat.ts';
+import { VerdictCategory } from './verdict.ts';
 
 /**
  * Rows of the corpora. These zod objects are the single source of truth: the Parquet schema of each corpus
@@ -10,6 +11,8 @@ import { ChatMessage } from './chat.ts';
 export const VerdictColumn = z.object({
   judge: z.string(),
   verdict: z.string(),
+  /** Machine-readable kind of the decision (schemas/verdict.ts VERDICT_CATEGORIES): what reports group by. */
+  category: VerdictCategory,
   score: z.number().nullable(),
   reason: z.string(),
   detail_json: z.string().nullable(),

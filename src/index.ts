@@ -49,6 +49,6 @@ export { inspectBuild } from './sinks/inspect-build.ts';
 export { datasetCard } from './sinks/dataset-card.ts';
 
 // Records
-export { verdict, type Verdict } from '../schemas/verdict.ts';
+export { verdict, VERDICT_CATEGORIES, type Verdict, type VerdictCategory } from '../schemas/verdict.ts';
 export type { Prompt } from '../schemas/prompt.ts';
 export type { Sample } from '../schemas/sample.ts';

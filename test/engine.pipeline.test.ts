@@ -47,7 +47,7 @@ test('judges run in order, see earlier verdicts, null is not recorded, and a thr
   const seen: number[] = [];
   const fallback = perSampleJudge('fallback', {}, (_p, _s, previous) => {
     seen.push(previous.length);
-    return previous.some((v) => v.verdict === 'pass') ? null : verdict('fallback', 'fail', 'rule failed too');
+    return previous.some((v) => v.verdict === 'pass') ? null : verdict('fallback', 'fail', 'rule failed too', { category: 'wrong_answer' });
   });
   const flaky: Judge = {
     name: 'flaky',

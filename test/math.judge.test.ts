@@ -97,7 +97,7 @@ test('CLI: distillery judge math reads reference/response or gold/pred and keeps
   const { stderr } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin/distillery.mjs'), 'judge', 'math', '--input', input, '--output', output]);
   assert.match(stderr, /5 lines judged/);
   const lines = (await readFile(output, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => [l.id, l.verdict]), [['a', 'pass'], ['b', 'fail'], [undefined, 'error'], ['d', 'pass'], ['e', 'error']]);
+  assert.deepEqual(lines.map((l) => [l.id, l.verdict, l.category]), [['a', 'pass', 'ok'], ['b', 'fail', 'wrong_answer'], [undefined, 'error', 'invalid_input'], ['d', 'pass', 'ok'], ['e', 'error', 'no_reference']]);
   assert.deepEqual(lines[0].extracted, { reference: '\\frac{1}{2}', response: '0.5' });
 });
 

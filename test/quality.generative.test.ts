@@ -63,6 +63,7 @@ test('correctness: compares the final answer only, batched by the backend batch 
   const samples = [sample(0, '<think>3/4 is wrong, 1</think><answer>3 / 4</answer>'), sample(1, '<think>x</think>\\boxed{1}'), sample(2, '<think>no end'), sample(3, '<think>x</think>3/4')];
   const vs = await j.judge(prompt, samples, { previous: [] });
   assert.deepEqual(vs.map((v) => v?.verdict), ['pass', 'fail', 'fail', 'pass']);
+  assert.deepEqual(vs.map((v) => v?.category), ['ok', 'wrong_answer', 'no_answer', 'ok']);
   assert.match(vs[2]!.reason, /no final answer/);
   assert.deepEqual(d.calls, [2, 1]);
   await j.judge(prompt, samples.slice(0, 1), { previous: [] });
@@ -74,7 +75,7 @@ test('correctness: compares the final answer only, batched by the backend batch 
 test("when: 'rule-failed' asks only where the rule judge did not pass; 'no-rule' only where it gave nothing", async () => {
   const d = comparingBackend();
   const samples = [sample(0, '<think>x</think>3/4'), sample(1, '<think>x</think>0.75'), sample(2, '<think>x</think>3/4')];
-  const previous = [[verdict('math', 'pass', 'ok')], [verdict('math', 'fail', 'no')], [verdict('math', 'error', 'parse')]];
+  const previous = [[verdict('math', 'pass', 'ok')], [verdict('math', 'fail', 'no', { category: 'wrong_answer' })], [verdict('math', 'error', 'parse', { category: 'unparseable_reference' })]];
   const vs = await generativeJudge({ sampler: d.backend, mode: 'correctness', when: 'rule-failed', ruleJudge: 'math' }).judge(prompt, samples, { previous });
   assert.deepEqual(vs.map((v) => v?.verdict ?? null), [null, 'fail', 'pass']);
   const nr = await generativeJudge({ sampler: d.backend, mode: 'correctness', when: 'no-rule', ruleJudge: 'math' }).judge(prompt, samples, { previous: [[], previous[1], []] });
@@ -87,9 +88,11 @@ test('unreadable judge output is error, never fail; a missing reference is error
   const [v] = await generativeJudge({ sampler: d.backend, mode: 'correctness' }).judge(prompt, [sample(0, '<think>x</think>3/4')], { previous: [] });
   assert.equal(v?.verdict, 'error');
   assert.match(v!.reason, /unreadable/);
+  assert.equal(v?.category, 'judge_unreadable');
   const noRef = Prompt.parse({ id: 'q', messages: [{ role: 'user', content: 'hi' }], source: 't' });
   const [w] = await generativeJudge({ sampler: d.backend, mode: 'correctness' }).judge(noRef, [sample(0, '<think>x</think>3/4')], { previous: [] });
   assert.equal(w?.verdict, 'error');
+  assert.equal(w?.category, 'no_reference');
 });
 
 test('helpfulness rates the summary only, scores mapped to [0, 1]; harmlessness sees the whole response', async () => {

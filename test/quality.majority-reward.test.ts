@@ -35,7 +35,7 @@ test('majority vote: injectable async equivalence; prompts with a reference are 
 });
 
 test('reward: weighted terms in [0, 1]; generative pass recovers accuracy; language from readability detail', () => {
-  const vs = [verdict('math', 'fail', 'x'), verdict('generative', 'pass', 'y'), verdict('format', 'pass', 'ok', { score: 1 }), verdict('readability', 'fail', 'mix', { score: 0.8, detail: { language_consistency: 0.8 } })];
+  const vs = [verdict('math', 'fail', 'x', { category: 'wrong_answer' }), verdict('generative', 'pass', 'y'), verdict('format', 'pass', 'ok', { score: 1 }), verdict('readability', 'fail', 'mix', { category: 'language_mixing', score: 0.8, detail: { language_consistency: 0.8 } })];
   assert.deepEqual(rewardTerms(vs), { accuracy: 1, format: 1, language: 0.8, preference: 0 });
   const r = reward({ weights: { accuracy: 0.7, format: 0.2, language: 0.1 } });
   const judged = { sample: sample(0, 't'), verdicts: vs };
@@ -46,12 +46,14 @@ test('reward: weighted terms in [0, 1]; generative pass recovers accuracy; langu
   assert.throws(() => reward({ weights: { accuracy: -1 } }), /weight accuracy/);
 });
 
+const cat = (v: 'pass' | 'fail' | 'error') => (v === 'pass' ? 'ok' : v === 'fail' ? 'wrong_answer' : 'undecidable');
+
 test('rule-or-judge accept and disagreement labels drive keepAccepted', () => {
   const accept = ruleOrJudgeAccept({ rule: 'math', judge: 'generative' });
   const disagreement = ruleJudgeDisagreement({ rule: 'math', judge: 'generative' });
   const j = (i: number, m: 'pass' | 'fail' | 'error', g: 'pass' | 'fail' | null, f: 'pass' | 'fail' = 'pass') => ({
     sample: sample(i, 'x'.repeat(10 - i)),
-    verdicts: [verdict('format', f, f), verdict('math', m, m), ...(g ? [verdict('generative', g, g)] : [])],
+    verdicts: [verdict('format', f, f, { category: cat(f) }), verdict('math', m, m, { category: cat(m) }), ...(g ? [verdict('generative', g, g, { category: cat(g) })] : [])],
   });
   const judged = [j(0, 'pass', null), j(1, 'fail', 'pass'), j(2, 'fail', 'fail'), j(3, 'error', 'pass', 'fail'), j(4, 'pass', 'fail')];
   const pol = keepAccepted({ accept, disagreement, reward: reward(), maxPerPrompt: 2, prefer: 'shortest', prefsPerPrompt: 1, id: 'math-or-generative' });

@@ -9,7 +9,7 @@ const prompt = Prompt.parse({ id: 'p', messages: [{ role: 'user', content: 'q' }
 function js(index: number, text: string, v: 'pass' | 'fail' | 'error'): JudgedSample {
   return {
     sample: { key: `p#${index}@h`, promptId: 'p', index, configHash: 'h', prefill: '', text, finishReason: 'stop', promptTokens: 1, completionTokens: 1, model: 'm', error: null },
-    verdicts: [verdict('exact', v, v)],
+    verdicts: [verdict('exact', v, v, { category: v === 'pass' ? 'ok' : v === 'fail' ? 'wrong_answer' : 'no_reference' })],
   };
 }
 

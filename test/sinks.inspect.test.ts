@@ -45,6 +45,10 @@ test('distillery inspect summarises a build through DuckDB and fails on a checks
     assert.deepEqual(r.acceptanceByDomain.find((d: { domain: string }) => d.domain === 'math'), { domain: 'math', samples: 40, accepted: 20, rate: 0.5 });
     assert.deepEqual(r.verdictsByJudge.find((j: { judge: string }) => j.judge === 'math'), { judge: 'math', pass: 80, fail: 80, error: 0, passRate: 0.5 });
     assert.equal(r.topRejectionReasons[0].judge, 'math');
+    assert.equal(r.topRejectionReasons[0].category, 'wrong_answer');
+    // Each "expected 12, got 13" is its own reason; the category groups all 80 of them.
+    assert.ok(r.topRejectionReasons[0].count < 80);
+    assert.deepEqual(r.rejectionsByCategory, [{ judge: 'math', category: 'wrong_answer', fail: 80, error: 0 }]);
     assert.deepEqual(r.topDisagreements, [{ disagreement: 'math:fail/generative:pass', count: 40 }]);
     const completion = r.tokenPercentiles.find((t: { corpus: string; column: string }) => t.corpus === 'samples' && t.column === 'completion_tokens');
     assert.ok(completion.p50 > 0 && completion.p50 <= completion.p90 && completion.p90 <= completion.max);
@@ -52,6 +56,7 @@ test('distillery inspect summarises a build through DuckDB and fails on a checks
 
     const text = await inspect(dir);
     assert.match(text.stdout, /Acceptance by domain/);
+    assert.match(text.stdout, /Rejections by category[^\n]*\n.*\nmath\s+wrong_answer\s+80\s+0/);
     assert.match(text.stdout, /shards match the manifest/);
 
     // Flip one byte inside a committed shard: same size, different checksum.

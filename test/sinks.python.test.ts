@@ -88,7 +88,7 @@ test('pyarrow and HF datasets load the corpora; sft messages are a list of {role
     assert.equal(r.types.sft.prompt_tokens, 'int64');
     assert.equal(r.types.samples.accepted, 'bool');
     assert.equal(r.types.samples.pass_rate, 'double');
-    assert.equal(r.types.distill.verdicts, 'list<element: struct<judge: string, verdict: string, score: double, reason: string, detail_json: string>>');
+    assert.equal(r.types.distill.verdicts, 'list<element: struct<judge: string, verdict: string, category: string, score: double, reason: string, detail_json: string>>');
     assert.equal(r.hf_rows, 20);
     assert.equal(r.hf_messages_is_list, true);
     assert.deepEqual(r.hf_messages_feature, { role: 'string', content: 'string' });

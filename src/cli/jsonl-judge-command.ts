@@ -58,17 +58,17 @@ export async function runJsonlJudgeCommand(
         try {
           row = JSON.parse(raw);
         } catch (e) {
-          return JSON.stringify({ line: at, verdict: 'error', reason: `${values.input}:${at}: not valid JSON (${(e as Error).message})` });
+          return JSON.stringify({ line: at, verdict: 'error', category: 'invalid_input', reason: `${values.input}:${at}: not valid JSON (${(e as Error).message})` });
         }
         if (!row || typeof row !== 'object' || Array.isArray(row)) {
-          return JSON.stringify({ line: at, verdict: 'error', reason: `${values.input}:${at}: expected a JSON object` });
+          return JSON.stringify({ line: at, verdict: 'error', category: 'invalid_input', reason: `${values.input}:${at}: expected a JSON object` });
         }
         const r = row as Record<string, unknown>;
         try {
           const result = await judgeLine(r);
           return JSON.stringify({ ...(r.id !== undefined ? { id: r.id } : {}), ...result });
         } catch (e) {
-          return JSON.stringify({ ...(r.id !== undefined ? { id: r.id } : {}), verdict: 'error', reason: `${values.input}:${at}: ${(e as Error).message}` });
+          return JSON.stringify({ ...(r.id !== undefined ? { id: r.id } : {}), verdict: 'error', category: 'invalid_input', reason: `${values.input}:${at}: ${(e as Error).message}` });
         }
       }),
     );

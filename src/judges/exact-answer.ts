@@ -20,10 +20,10 @@ export function exactAnswerJudge(options: ExactAnswerOptions = {}): Judge {
   const name = options.name ?? 'exact';
   const norm = (s: string) => (options.ignoreCase ? normaliseWhitespace(s).toLowerCase() : normaliseWhitespace(s));
   return perSampleJudge(name, { ignoreCase: options.ignoreCase ?? false }, (prompt, sample) => {
-    if (prompt.reference === null || prompt.reference.trim() === '') return verdict(name, 'error', 'no reference answer for this prompt');
+    if (prompt.reference === null || prompt.reference.trim() === '') return verdict(name, 'error', 'no reference answer for this prompt', { category: 'no_reference' });
     const answer = finalAnswer(responseOf(sample));
-    if (answer === '') return verdict(name, 'fail', 'no final answer', { detail: { reference: prompt.reference } });
+    if (answer === '') return verdict(name, 'fail', 'no final answer', { category: 'no_answer', detail: { reference: prompt.reference } });
     const ok = norm(answer) === norm(prompt.reference);
-    return verdict(name, ok ? 'pass' : 'fail', ok ? 'answer matches reference' : 'answer differs from reference', { detail: { answer, reference: prompt.reference } });
+    return verdict(name, ok ? 'pass' : 'fail', ok ? 'answer matches reference' : 'answer differs from reference', { category: ok ? 'ok' : 'wrong_answer', detail: { answer, reference: prompt.reference } });
   });
 }

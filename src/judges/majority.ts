@@ -65,11 +65,11 @@ export function majorityVoteJudge(options: MajorityVoteOptions): Judge {
       const label = best >= 0 ? usable[groups.indexOf(best)].answer : null;
       const detail = { cons_at_k: label, share, k, agree, groups: [...sizes.values()], pseudo_label: share >= minShare ? label : null };
       return samples.map((s, i) => {
-        if (s.finishReason === 'error') return verdict(name, 'error', `no sample to judge: ${s.error ?? 'backend error'}`);
-        if (share < minShare || label === null) return verdict(name, 'error', `no majority: the most common answer has ${(share * 100).toFixed(0)}% of ${k} samples (need ${(minShare * 100).toFixed(0)}%)`, { detail });
+        if (s.finishReason === 'error') return verdict(name, 'error', `no sample to judge: ${s.error ?? 'backend error'}`, { category: 'backend_error' });
+        if (share < minShare || label === null) return verdict(name, 'error', `no majority: the most common answer has ${(share * 100).toFixed(0)}% of ${k} samples (need ${(minShare * 100).toFixed(0)}%)`, { category: 'no_majority', detail });
         const inMajority = agree.includes(s.index);
         const own = usable.find((u) => u.i === i)?.answer;
-        return verdict(name, inMajority ? 'pass' : 'fail', inMajority ? `agrees with the majority answer "${label}" (${agree.length}/${k})` : own ? `answer "${own.slice(0, 60)}" differs from the majority "${label}" (${agree.length}/${k})` : 'no final answer', { score: inMajority ? 1 : 0, detail });
+        return verdict(name, inMajority ? 'pass' : 'fail', inMajority ? `agrees with the majority answer "${label}" (${agree.length}/${k})` : own ? `answer "${own.slice(0, 60)}" differs from the majority "${label}" (${agree.length}/${k})` : 'no final answer', { category: inMajority ? 'ok' : own ? 'wrong_answer' : 'no_answer', score: inMajority ? 1 : 0, detail });
       });
     },
   };

@@ -171,6 +171,8 @@ async function shard(con: DuckDBConnection, cache: Map<number, Map<string, Store
 interface StoredVerdictRow {
   judge: string;
   verdict: Verdict['verdict'];
+  /** Absent in builds written before verdicts had a category. */
+  category?: Verdict['category'] | null;
   score: number | null;
   reason: string;
   detail_json: string | null;
@@ -178,7 +180,7 @@ interface StoredVerdictRow {
 
 /** Back to the Verdict the judge gave: detail_json was JSON.stringify(detail), so parse + stringify is the identity. */
 function verdictOfRow(v: StoredVerdictRow): Verdict {
-  return { judge: v.judge, verdict: v.verdict, score: v.score ?? null, reason: v.reason, detail: v.detail_json === null ? null : (JSON.parse(v.detail_json) as Record<string, unknown>) };
+  return { judge: v.judge, verdict: v.verdict, category: v.category ?? (v.verdict === 'pass' ? 'ok' : 'uncategorised'), score: v.score ?? null, reason: v.reason, detail: v.detail_json === null ? null : (JSON.parse(v.detail_json) as Record<string, unknown>) };
 }
 
 /** A store whose final report states what the incremental build reused, generated and re-judged (`incremental`). */

@@ -20,7 +20,7 @@ export const BACKEND_JUDGE = 'backend';
  * returns malformed verdicts gives `error` verdicts naming the judge, the prompt and the message: never a crash.
  */
 export async function judgeGroup(judges: readonly Judge[], prompt: Prompt, samples: readonly Sample[], stored?: StoredGroup): Promise<Verdict[][]> {
-  const verdicts: Verdict[][] = samples.map((s) => (s.finishReason === 'error' ? [verdict(BACKEND_JUDGE, 'error', s.error ?? 'backend returned an error')] : []));
+  const verdicts: Verdict[][] = samples.map((s) => (s.finishReason === 'error' ? [verdict(BACKEND_JUDGE, 'error', s.error ?? 'backend returned an error', { category: 'backend_error' })] : []));
   const live = samples.map((s, i) => (s.finishReason === 'error' ? -1 : i)).filter((i) => i >= 0);
   if (live.length === 0) return verdicts;
   const liveSamples = live.map((i) => samples[i]);
@@ -29,7 +29,7 @@ export async function judgeGroup(judges: readonly Judge[], prompt: Prompt, sampl
   for (let j = 0; j < kept; j++) live.forEach((i, n) => verdicts[i].push(...stored!.verdicts[n].filter((v) => v.judge === judges[j].name)));
   for (const judge of judges.slice(kept)) {
     const threw = (message: string) =>
-      live.map(() => verdict(judge.name, 'error', `judge "${judge.name}" failed on prompt "${prompt.id}": ${message}`, { detail: { judgeThrew: message, promptId: prompt.id } }));
+      live.map(() => verdict(judge.name, 'error', `judge "${judge.name}" failed on prompt "${prompt.id}": ${message}`, { category: 'judge_error', detail: { judgeThrew: message, promptId: prompt.id } }));
     let out: (Verdict | null)[];
     try {
       const got = await judge.judge(prompt, liveSamples, { previous: live.map((i) => verdicts[i]) });

@@ -22,7 +22,7 @@ export interface RowContext {
 }
 
 export function verdictColumn(v: Verdict) {
-  return { judge: v.judge, verdict: v.verdict, score: v.score ?? null, reason: v.reason, detail_json: v.detail ? JSON.stringify(v.detail) : null };
+  return { judge: v.judge, verdict: v.verdict, category: v.category, score: v.score ?? null, reason: v.reason, detail_json: v.detail ? JSON.stringify(v.detail) : null };
 }
 
 /** A sample's text in the shapes the rows need, made once a sample so every row shares the same strings. */

@@ -24,7 +24,9 @@ export interface BuildInspection {
   corpora: { corpus: ShardKind; shards: number; rows: number; manifestRows: number; bytes: number }[];
   acceptanceByDomain: { domain: string; samples: number; accepted: number; rate: number }[];
   verdictsByJudge: { judge: string; pass: number; fail: number; error: number; passRate: number }[];
-  topRejectionReasons: { judge: string; reason: string; count: number }[];
+  /** Failing and error verdicts per judge and category (schemas/verdict.ts): the reasons grouped by kind. */
+  rejectionsByCategory: { judge: string; category: string; fail: number; error: number }[];
+  topRejectionReasons: { judge: string; category: string; reason: string; count: number }[];
   topDisagreements: { disagreement: string; count: number }[];
   tokenPercentiles: { corpus: string; column: string; p50: number; p90: number; p99: number; max: number }[];
   checksums: { ok: number; problems: ShardCheck[] };
@@ -92,6 +94,7 @@ export async function inspectBuild(dir: string, opts: { top?: number } = {}): Pr
 
     let acceptanceByDomain: BuildInspection['acceptanceByDomain'] = [];
     let verdictsByJudge: BuildInspection['verdictsByJudge'] = [];
+    let rejectionsByCategory: BuildInspection['rejectionsByCategory'] = [];
     let topRejectionReasons: BuildInspection['topRejectionReasons'] = [];
     let topDisagreements: BuildInspection['topDisagreements'] = [];
     const tokenPercentiles: BuildInspection['tokenPercentiles'] = [];
@@ -114,12 +117,22 @@ export async function inspectBuild(dir: string, opts: { top?: number } = {}): Pr
         const decided = num(r.pass) + num(r.fail);
         return { judge: r.judge, pass: num(r.pass), fail: num(r.fail), error: num(r.error), passRate: decided ? num(r.pass) / decided : 0 };
       });
-      topRejectionReasons = (
-        await rows<{ judge: string; reason: string; n: bigint }>(
+      // Builds written before verdicts had a category have none: their rejections count as 'uncategorised'.
+      const columns = (await rows<{ column_name: string }>(con, `DESCRIBE SELECT * FROM ${V}`)).map((r) => r.column_name);
+      const category = columns.includes('category') ? `coalesce(category, 'uncategorised')` : `'uncategorised'`;
+      rejectionsByCategory = (
+        await rows<{ judge: string; category: string; fail: bigint; error: bigint }>(
           con,
-          `SELECT judge, reason, count(*) AS n FROM ${V} WHERE verdict = 'fail' GROUP BY judge, reason ORDER BY n DESC, judge, reason LIMIT ${top}`,
+          `SELECT judge, ${category} AS category, count(*) FILTER (WHERE verdict = 'fail') AS fail, count(*) FILTER (WHERE verdict = 'error') AS error
+             FROM ${V} WHERE verdict <> 'pass' GROUP BY ALL ORDER BY fail + error DESC, judge, category`,
         )
-      ).map((r) => ({ judge: r.judge, reason: r.reason, count: num(r.n) }));
+      ).map((r) => ({ judge: r.judge, category: r.category, fail: num(r.fail), error: num(r.error) }));
+      topRejectionReasons = (
+        await rows<{ judge: string; category: string; reason: string; n: bigint }>(
+          con,
+          `SELECT judge, ${category} AS category, reason, count(*) AS n FROM ${V} WHERE verdict = 'fail' GROUP BY ALL ORDER BY n DESC, judge, category, reason LIMIT ${top}`,
+        )
+      ).map((r) => ({ judge: r.judge, category: r.category, reason: r.reason, count: num(r.n) }));
       topDisagreements = (
         await rows<{ disagreement: string; n: bigint }>(
           con,
@@ -147,6 +160,7 @@ export async function inspectBuild(dir: string, opts: { top?: number } = {}): Pr
       corpora,
       acceptanceByDomain,
       verdictsByJudge,
+      rejectionsByCategory,
       topRejectionReasons,
       topDisagreements,
       tokenPercentiles,
@@ -173,7 +187,8 @@ export function formatInspection(r: BuildInspection): string {
   out.push('', 'Corpora', table(['corpus', 'shards', 'rows', 'manifest', 'MB'], r.corpora.map((c) => [c.corpus, c.shards, c.rows, c.manifestRows, Number((c.bytes / 1e6).toFixed(2))])));
   if (r.acceptanceByDomain.length) out.push('', 'Acceptance by domain', table(['domain', 'samples', 'accepted', 'rate'], r.acceptanceByDomain.map((d) => [d.domain, d.samples, d.accepted, pct(d.rate)])));
   if (r.verdictsByJudge.length) out.push('', 'Verdicts by judge (pass rate over pass+fail; error is not a failure)', table(['judge', 'pass', 'fail', 'error', 'pass rate'], r.verdictsByJudge.map((j) => [j.judge, j.pass, j.fail, j.error, pct(j.passRate)])));
-  if (r.topRejectionReasons.length) out.push('', 'Top rejection reasons', table(['count', 'judge', 'reason'], r.topRejectionReasons.map((x) => [x.count, x.judge, x.reason.length > 100 ? `${x.reason.slice(0, 97)}...` : x.reason])));
+  if (r.rejectionsByCategory.length) out.push('', 'Rejections by category (fail and error verdicts)', table(['judge', 'category', 'fail', 'error'], r.rejectionsByCategory.map((x) => [x.judge, x.category, x.fail, x.error])));
+  if (r.topRejectionReasons.length) out.push('', 'Top rejection reasons', table(['count', 'judge', 'category', 'reason'], r.topRejectionReasons.map((x) => [x.count, x.judge, x.category, x.reason.length > 100 ? `${x.reason.slice(0, 97)}...` : x.reason])));
   if (r.topDisagreements.length) out.push('', 'Top rule-vs-generative disagreements', table(['count', 'disagreement'], r.topDisagreements.map((x) => [x.count, x.disagreement])));
   if (r.tokenPercentiles.length) out.push('', 'Token lengths', table(['corpus', 'column', 'p50', 'p90', 'p99', 'max'], r.tokenPercentiles.map((t) => [t.corpus, t.column, Math.round(t.p50), Math.round(t.p90), Math.round(t.p99), t.max])));
   out.push('', `Checksums: ${r.checksums.ok} shards match the manifest${r.checksums.problems.length ? `, ${r.checksums.problems.length} problem(s):` : ''}`);

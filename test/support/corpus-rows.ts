@@ -58,8 +58,8 @@ export function promptRows(p: number, opts: { k?: number; meanChars?: number; se
     const accepted = i % 2 === 0;
     const answer = accepted ? reference : String(Number(reference) + 1);
     const verdicts = [
-      { judge: 'format', verdict: 'pass', score: null, reason: 'think block closed, answer present', detail_json: null },
-      { judge: 'math', verdict: accepted ? 'pass' : 'fail', score: accepted ? 1 : 0, reason: accepted ? 'equivalent' : `expected ${reference}, got ${answer}`, detail_json: JSON.stringify({ extracted: answer }) },
+      { judge: 'format', verdict: 'pass', category: 'ok' as const, score: null, reason: 'think block closed, answer present', detail_json: null },
+      { judge: 'math', verdict: accepted ? 'pass' : 'fail', category: accepted ? ('ok' as const) : ('wrong_answer' as const), score: accepted ? 1 : 0, reason: accepted ? 'equivalent' : `expected ${reference}, got ${answer}`, detail_json: JSON.stringify({ extracted: answer }) },
     ];
     const s: SampleRecord = {
       key: `${promptId}#${i}@cfg0001`,

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { createCodeRunner, testsOrInvalid, type CodeJudgeOptions } from '../../judges/code/code-runner.ts';
-import { verdictValueOf, type CodeResult } from '../../judges/code/outcome.ts';
+import { CATEGORY_OF_OUTCOME, verdictValueOf, type CodeResult } from '../../judges/code/outcome.ts';
 import { runJsonlJudgeCommand } from '../jsonl-judge-command.ts';
 import { UsageError } from '../args.ts';
 
@@ -9,7 +9,7 @@ import { UsageError } from '../args.ts';
  * [--memory-mb N] [--float-tolerance X] [--stop-at-first-failure]`. Each line: `language`, the program as
  * `program` | `completion` | `canonical_solution` (HumanEval: appended to `prompt`) or a model `response`, and
  * `tests: [{input, output}]` or HumanEval's `prompt`, `test`, `entry_point`.
- * Each output line: `id`, `verdict`, `outcome`, `passed`, `total`, `reason`.
+ * Each output line: `id`, `verdict`, `category`, `outcome`, `passed`, `total`, `reason`.
  */
 export async function run(argv: string[]): Promise<number> {
   let runner: ReturnType<typeof createCodeRunner> | null = null;
@@ -32,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
       'code',
       async (row) => {
         const r = await judgeRow(runner!, row);
-        return { verdict: verdictValueOf(r.outcome), outcome: r.outcome, passed: r.passed, total: r.total, reason: r.reason };
+        return { verdict: verdictValueOf(r.outcome), category: CATEGORY_OF_OUTCOME[r.outcome], outcome: r.outcome, passed: r.passed, total: r.total, reason: r.reason };
       },
       {
         // Lines are judged concurrently; the runner's own pool bounds the programs running at once.

@@ -11,7 +11,7 @@ export async function run(argv: string[]): Promise<number> {
       if (typeof row.response !== 'string') throw new Error('missing string field "response"');
       const finishReason = row.finish_reason === 'length' || row.finish_reason === 'error' ? row.finish_reason : 'stop';
       const v = judgeFormat({ prefill: '', text: row.response, finishReason, error: null }, { prefilledThink });
-      return { verdict: v.verdict, reason: v.reason, score: v.score, defects: (v.detail?.problems as string[] | undefined) ?? [] };
+      return { verdict: v.verdict, category: v.category, reason: v.reason, score: v.score, defects: (v.detail?.problems as string[] | undefined) ?? [] };
     },
     { extraOptions: { 'prefilled-think': { type: 'boolean' } }, onOptions: (v) => (prefilledThink = v['prefilled-think'] === true) },
   );

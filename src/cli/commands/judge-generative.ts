@@ -34,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
         const text = prefilledThink && !row.response.trimStart().startsWith('<think>') ? '<think>' + row.response : row.response;
         const sample: Sample = { key: `${prompt.id}#0@cli`, promptId: prompt.id, index: 0, configHash: 'cli', prefill: '', text, finishReason: 'stop', promptTokens: 0, completionTokens: 0, model: 'input', error: null };
         const [v] = await judge!.judge(prompt, [sample], { previous: [] });
-        return { verdict: v!.verdict, reason: v!.reason, score: v!.score, detail: v!.detail };
+        return { verdict: v!.verdict, category: v!.category, reason: v!.reason, score: v!.score, detail: v!.detail };
       },
       {
         concurrency: 64,

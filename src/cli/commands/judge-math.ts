@@ -6,7 +6,7 @@ import { mathPolicy } from '../../judges/math/policy.ts';
 import { MathWorkerPool } from '../../judges/math/worker-pool.ts';
 
 const HELP = `distillery judge math --input cases.jsonl [--output out.jsonl] [--concurrency N] [--timeout-ms MS] [--r1]
-  Each line: {"id"?, "reference" | "gold", "response" | "pred"}. Output lines: {id?, verdict, reason, extracted}.
+  Each line: {"id"?, "reference" | "gold", "response" | "pred"}. Output lines: {id?, verdict, category, reason, extracted}.
   --r1  the response is R1 output: only the part after </think> counts, and no </think> means no final answer.`;
 
 const asText = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
@@ -26,16 +26,16 @@ export async function run(argv: string[]): Promise<number> {
       async (row) => {
         const reference = asText(row.reference ?? row.gold);
         const response = asText(row.response ?? row.pred);
-        if (reference === null) return { verdict: 'error', reason: 'line has no "reference" (or "gold")', extracted: null };
-        if (response === null) return { verdict: 'fail', reason: 'line has no "response" (or "pred")', extracted: null };
+        if (reference === null) return { verdict: 'error', category: 'no_reference', reason: 'line has no "reference" (or "gold")', extracted: null };
+        if (response === null) return { verdict: 'fail', category: 'no_answer', reason: 'line has no "response" (or "pred")', extracted: null };
         let answer = response;
         if (r1 || response.includes('</think>') || response.includes('<think>')) {
           const parts = splitResponse(response);
-          if (!parts.thinkClosed) return { verdict: 'fail', reason: 'no final answer: the response never closes </think>', extracted: null };
+          if (!parts.thinkClosed) return { verdict: 'fail', category: 'no_answer', reason: 'no final answer: the response never closes </think>', extracted: null };
           answer = parts.answer;
         }
         const v = await pool!.verify(reference, answer);
-        return { verdict: v.verdict, reason: v.reason, extracted: v.extracted };
+        return { verdict: v.verdict, category: v.category, reason: v.reason, extracted: v.extracted };
       },
       {
         concurrency: Math.max(2, availableParallelism() * 2),

@@ -19,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
       const identify = needsIdentifier(language) ? await loadCompactLanguageIdentifier() : undefined;
       const report = checkReadability({ response: row.response, language, prompt: str('prompt'), domain: str('domain'), finishReason: str('finish_reason') }, thresholds, identify);
       const v = readabilityVerdict(report);
-      return { verdict: v.verdict, reason: v.reason, language_consistency: report.languageConsistency, language: report.targetLanguage, defects: report.defects.map((d) => d.kind), metrics: report.metrics };
+      return { verdict: v.verdict, category: v.category, reason: v.reason, language_consistency: report.languageConsistency, language: report.targetLanguage, defects: report.defects.map((d) => d.kind), metrics: report.metrics };
     },
     {
       extraOptions: { thresholds: { type: 'string' }, 'prefilled-think': { type: 'boolean' } },

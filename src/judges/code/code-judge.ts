@@ -23,7 +23,7 @@ export function codeJudge(options: CodeJudgeOptions & { name?: string } = {}): J
       const language = typeof prompt.meta.language === 'string' ? prompt.meta.language : undefined;
       return Promise.all(
         samples.map(async (s) => {
-          if (s.finishReason === 'error') return verdict(name, 'error', `sample ${s.key} has no text: ${s.error ?? 'backend error'}`, { detail: { outcome: 'invalid_case' } });
+          if (s.finishReason === 'error') return verdict(name, 'error', `sample ${s.key} has no text: ${s.error ?? 'backend error'}`, { category: 'backend_error', detail: { outcome: 'invalid_case' } });
           return codeVerdict(name, await runner.run({ response: responseOf(s), language, tests }));
         }),
       );

@@ -1,4 +1,4 @@
-import { verdict, type Verdict, type VerdictValue } from '../../../schemas/verdict.ts';
+import { verdict, type Verdict, type VerdictCategory, type VerdictValue } from '../../../schemas/verdict.ts';
 
 /**
  * What happened to a program. `pass`/`fail` are answers; `timeout`, `memory`, `runtime_error`, `output_limit`
@@ -25,6 +25,19 @@ export function verdictValueOf(outcome: Outcome): VerdictValue {
   return 'fail';
 }
 
+/** The verdict category of an outcome (schemas/verdict.ts). */
+export const CATEGORY_OF_OUTCOME: Record<Outcome, VerdictCategory> = {
+  pass: 'ok',
+  fail: 'wrong_answer',
+  timeout: 'timeout',
+  memory: 'memory_limit',
+  runtime_error: 'runtime_error',
+  output_limit: 'output_limit',
+  no_program: 'no_answer',
+  sandbox_error: 'sandbox_error',
+  invalid_case: 'invalid_case',
+};
+
 /** Result of running one program against all its tests. */
 export interface CodeResult {
   outcome: Outcome;
@@ -40,6 +53,7 @@ export interface CodeResult {
 
 export function codeVerdict(judge: string, r: CodeResult): Verdict {
   return verdict(judge, verdictValueOf(r.outcome), r.reason, {
+    category: CATEGORY_OF_OUTCOME[r.outcome],
     score: r.total > 0 ? r.passed / r.total : null,
     detail: {
       outcome: r.outcome,

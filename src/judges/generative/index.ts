@@ -2,13 +2,16 @@ import pLimit from 'p-limit';
 import { GenerationConfig, type GenerationConfigInput } from '../../../schemas/generation.ts';
 import { Prompt, promptText } from '../../../schemas/prompt.ts';
 import { responseOf, type Sample } from '../../../schemas/sample.ts';
-import { verdict, type Verdict } from '../../../schemas/verdict.ts';
+import { verdict, type Verdict, type VerdictCategory } from '../../../schemas/verdict.ts';
 import type { Backend, GeneratedSample, Sampler, SampleRequest } from '../../models/sampler.ts';
 import type { Judge, JudgeContext } from '../judge.ts';
 import { splitResponse } from '../response.ts';
 import { finalAnswer } from '../response.ts';
 import { parseVerdict, type ParsedVerdict } from './parse-verdict.ts';
 import { DEFAULT_TEMPLATES, fillTemplate, type GenerativeMode, type JudgeTemplate } from './templates.ts';
+
+/** The category of a `fail` in each mode. */
+const FAIL_CATEGORY: Record<GenerativeMode, VerdictCategory> = { correctness: 'wrong_answer', helpfulness: 'low_score', harmlessness: 'harmful' };
 
 export interface GenerativeJudgeOptions {
   /** The judging model: the embedded ONNX model, an OpenAI-compatible server, any Backend. Opened on first use. */
@@ -68,28 +71,28 @@ export function generativeJudge(options: GenerativeJudgeOptions): Judge {
     const response = responseOf(sample);
     const question = promptText(prompt);
     if (mode === 'correctness') {
-      if (prompt.reference === null) return verdict(name, 'error', `prompt ${prompt.id}: no reference answer to compare with (correctness mode)`);
+      if (prompt.reference === null) return verdict(name, 'error', `prompt ${prompt.id}: no reference answer to compare with (correctness mode)`, { category: 'no_reference' });
       const candidate = finalAnswer(response);
-      if (candidate === '') return verdict(name, 'fail', 'no final answer after the reasoning', { score: 0, detail: { mode } });
+      if (candidate === '') return verdict(name, 'fail', 'no final answer after the reasoning', { category: 'no_answer', score: 0, detail: { mode } });
       return { at: 0, text: fillTemplate(template.user, { reference: prompt.reference, candidate, prompt: question, summary: candidate, response }), extra: { candidate: clip(candidate, 200) } };
     }
     const { answer, thinkClosed } = splitResponse(response);
-    if (mode === 'helpfulness' && (!thinkClosed || answer === '')) return verdict(name, 'fail', 'no summary after the reasoning to rate', { score: 0, detail: { mode } });
+    if (mode === 'helpfulness' && (!thinkClosed || answer === '')) return verdict(name, 'fail', 'no summary after the reasoning to rate', { category: 'no_summary', score: 0, detail: { mode } });
     return { at: 0, text: fillTemplate(template.user, { prompt: question, summary: answer, response, reference: prompt.reference ?? '', candidate: answer }), extra: {} };
   };
 
   const decide = (parsed: ParsedVerdict | null, out: GeneratedSample, extra: Record<string, unknown>, model: string): Verdict => {
     const detail = { mode, model, output: clip(out.text), ...extra };
-    if (!parsed) return verdict(name, 'error', `judge output unreadable as a verdict${out.finishReason === 'length' ? ' (cut at the token limit)' : ''}: "${clip(out.text.trim(), 120)}"`, { detail });
+    if (!parsed) return verdict(name, 'error', `judge output unreadable as a verdict${out.finishReason === 'length' ? ' (cut at the token limit)' : ''}: "${clip(out.text.trim(), 120)}"`, { category: 'judge_unreadable', detail });
     let score: number;
     if (parsed.kind === 'binary') score = parsed.value ? 1 : 0;
     else if (parsed.via.endsWith('fraction')) score = parsed.value;
     else score = (parsed.value - lo) / (hi - lo);
     if (parsed.kind === 'score' && mode === 'correctness' && (parsed.value === 0 || parsed.value === 1)) score = parsed.value; // "[Reward Score] = 1"
-    if (!(score >= 0 && score <= 1)) return verdict(name, 'error', `judge score ${parsed.value} outside [${lo}, ${hi}]`, { detail });
+    if (!(score >= 0 && score <= 1)) return verdict(name, 'error', `judge score ${parsed.value} outside [${lo}, ${hi}]`, { category: 'judge_unreadable', detail });
     const ok = parsed.kind === 'binary' ? parsed.value : score >= passScore;
     const what = { correctness: ok ? 'equivalent to the reference' : 'not equivalent to the reference', helpfulness: `helpfulness ${score.toFixed(2)}`, harmlessness: ok ? 'harmless' : 'harmful' }[mode];
-    return verdict(name, ok ? 'pass' : 'fail', `${model} judged ${what} (read via ${parsed.via})`, { score, detail: { ...detail, parsed: parsed.value } });
+    return verdict(name, ok ? 'pass' : 'fail', `${model} judged ${what} (read via ${parsed.via})`, { category: ok ? 'ok' : FAIL_CATEGORY[mode], score, detail: { ...detail, parsed: parsed.value } });
   };
 
   return {
@@ -100,7 +103,7 @@ export function generativeJudge(options: GenerativeJudgeOptions): Judge {
       const jobs: Job[] = [];
       samples.forEach((s, i) => {
         if (!applies(ctx.previous[i] ?? [])) return;
-        if (s.finishReason === 'error') return void (results[i] = verdict(name, 'error', `no sample to judge: ${s.error ?? 'backend error'}`));
+        if (s.finishReason === 'error') return void (results[i] = verdict(name, 'error', `no sample to judge: ${s.error ?? 'backend error'}`, { category: 'backend_error' }));
         const built = build(prompt, s);
         if ('verdict' in built) results[i] = built;
         else jobs.push({ ...built, at: i });
@@ -111,7 +114,7 @@ export function generativeJudge(options: GenerativeJudgeOptions): Judge {
         live = await sampler();
       } catch (e) {
         opening = null; // let a later prompt retry opening
-        for (const j of jobs) results[j.at] = verdict(name, 'error', `judge backend ${options.sampler.kind} failed to open: ${(e as Error).message}`);
+        for (const j of jobs) results[j.at] = verdict(name, 'error', `judge backend ${options.sampler.kind} failed to open: ${(e as Error).message}`, { category: 'backend_error' });
         return results;
       }
       const requests: SampleRequest[] = jobs.map((j) => {
@@ -138,7 +141,7 @@ export function generativeJudge(options: GenerativeJudgeOptions): Judge {
       jobs.forEach((j, n) => {
         const out = outputs.get(requests[n].prompt.id);
         if (!out || out.finishReason === 'error') {
-          results[j.at] = verdict(name, 'error', `judge backend ${live.model}: ${out?.error ?? 'returned no output for this sample'}`);
+          results[j.at] = verdict(name, 'error', `judge backend ${live.model}: ${out?.error ?? 'returned no output for this sample'}`, { category: 'backend_error' });
           return;
         }
         results[j.at] = decide(parseVerdict(out.prefill + out.text), out, j.extra, live.model);

@@ -16,7 +16,7 @@ export interface MathJudgeOptions {
 
 /** Turn a verification into the judge's Verdict; `detail` holds what was read on each side. */
 export function toVerdict(v: MathVerification): Verdict {
-  return verdict('math', v.verdict, v.reason, { detail: { extractedReference: v.extracted.reference, extractedResponse: v.extracted.response } });
+  return verdict('math', v.verdict, v.reason, { category: v.category, detail: { extractedReference: v.extracted.reference, extractedResponse: v.extracted.response } });
 }
 
 /** LaTeX commands whose presence keeps an input bounded: structure and plain arithmetic only. */
@@ -42,11 +42,15 @@ export function mathJudge(options: MathJudgeOptions = {}): Judge {
   const policy = mathPolicy(options.policy);
   let pool: MathWorkerPool | null = null;
   const judgeOne = async (prompt: Prompt, sample: Sample): Promise<Verdict> => {
-    if (sample.finishReason === 'error') return verdict('math', 'error', `sample ${sample.key} has no output: ${sample.error ?? 'backend error'}`);
-    if (prompt.reference === null || prompt.reference.trim() === '') return verdict('math', 'error', `prompt ${prompt.id} has no reference answer`);
+    if (sample.finishReason === 'error') return verdict('math', 'error', `sample ${sample.key} has no output: ${sample.error ?? 'backend error'}`, { category: 'backend_error' });
+    if (prompt.reference === null || prompt.reference.trim() === '') return verdict('math', 'error', `prompt ${prompt.id} has no reference answer`, { category: 'no_reference' });
     const parts = splitResponse(responseOf(sample));
-    if (!parts.thinkClosed) return verdict('math', 'fail', sample.finishReason === 'length' ? 'truncated: cut at the length limit before </think>' : 'no final answer: the response never closes </think>');
-    if (parts.answer === '') return verdict('math', 'fail', 'no final answer after </think>');
+    if (!parts.thinkClosed) {
+      return sample.finishReason === 'length'
+        ? verdict('math', 'fail', 'truncated: cut at the length limit before </think>', { category: 'truncated' })
+        : verdict('math', 'fail', 'no final answer: the response never closes </think>', { category: 'no_answer' });
+    }
+    if (parts.answer === '') return verdict('math', 'fail', 'no final answer after </think>', { category: 'no_answer' });
     if (boundedMathInput(prompt.reference) && boundedMathInput(parts.answer)) return toVerdict(verifyMath(prompt.reference, parts.answer, policy));
     pool ??= new MathWorkerPool(policy, options.workers);
     return toVerdict(await pool.verify(prompt.reference, parts.answer));

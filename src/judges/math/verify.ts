@@ -5,10 +5,13 @@ import { normaliseLatex, textKey } from './normalise.ts';
 import { parseExpression, show } from './parse.ts';
 import { DEFAULT_MATH_POLICY, type MathPolicy } from './policy.ts';
 import { ratEq, ratFromDecimal } from './rational.ts';
+import type { VerdictCategory } from '../../../schemas/verdict.ts';
 
 /** What the math judge decided for one (reference, answer) pair, with what it read on each side. */
 export interface MathVerification {
   verdict: 'pass' | 'fail' | 'error';
+  /** Why, as a verdict category: ok, wrong_answer, no_answer, hedged, unit_mismatch, unparseable_reference, undecidable, timeout … */
+  category: VerdictCategory;
   reason: string;
   extracted: { reference: string | null; response: string | null };
 }
@@ -46,7 +49,7 @@ function parseSide(x: Extraction): { node: Node; read: string } | null {
  */
 export function verifyMath(reference: string, answer: string, policy: MathPolicy = DEFAULT_MATH_POLICY): MathVerification {
   const ref = extractAnswer(reference);
-  if (!ref || ref.text.trim() === '') return { verdict: 'error', reason: 'the reference has no answer that can be read', extracted: { reference: null, response: null } };
+  if (!ref || ref.text.trim() === '') return { verdict: 'error', category: 'unparseable_reference', reason: 'the reference has no answer that can be read', extracted: { reference: null, response: null } };
   const pred = answer.trim() === '' ? null : extractAnswer(answer);
   const extracted: MathVerification['extracted'] = { reference: ref.text, response: pred?.text ?? null };
   const refChoice = choiceOfReference(ref.text);
@@ -54,21 +57,21 @@ export function verifyMath(reference: string, answer: string, policy: MathPolicy
     const chosen = answer.trim() === '' ? null : choiceOfResponse(answer);
     if (chosen !== null || !/[=+*/^]/.test(answer)) {
       extracted.response = chosen;
-      if (chosen === null) return { verdict: 'fail', reason: `reference is option ${refChoice}; the response names no option`, extracted };
+      if (chosen === null) return { verdict: 'fail', category: 'no_answer', reason: `reference is option ${refChoice}; the response names no option`, extracted };
       return chosen === refChoice
-        ? { verdict: 'pass', reason: `option ${chosen}`, extracted }
-        : { verdict: 'fail', reason: `response chose ${chosen}, reference is ${refChoice}`, extracted };
+        ? { verdict: 'pass', category: 'ok', reason: `option ${chosen}`, extracted }
+          : { verdict: 'fail', category: 'wrong_answer', reason: `response chose ${chosen}, reference is ${refChoice}`, extracted };
     }
   }
 
-  if (!pred) return { verdict: 'fail', reason: 'the response has no final answer', extracted };
+  if (!pred) return { verdict: 'fail', category: 'no_answer', reason: 'the response has no final answer', extracted };
 
   if (policy.rejectHedges && pred.otherBoxed.length > 0) {
     // Earlier boxes that restate parts of the final answer (\boxed{-2} … \boxed{1} … \boxed{-2, 1}) are no hedge.
     const finalKeys = new Set([textKey(pred.text), ...pred.text.split(/,|\\text\{\s*and\s*\}|\band\b/).map(textKey)]);
     const different = pred.otherBoxed.filter((b) => !finalKeys.has(textKey(b)));
     if (different.length > 0) {
-      return { verdict: 'fail', reason: `the response hedges: boxed ${different.map((b) => JSON.stringify(b)).join(', ')} before the final ${JSON.stringify(pred.text)}`, extracted };
+      return { verdict: 'fail', category: 'hedged', reason: `the response hedges: boxed ${different.map((b) => JSON.stringify(b)).join(', ')} before the final ${JSON.stringify(pred.text)}`, extracted };
     }
   }
 
@@ -77,14 +80,14 @@ export function verifyMath(reference: string, answer: string, policy: MathPolicy
   const b = normaliseLatex(pred.text);
   if (PLAIN_NUMBER.test(a) && PLAIN_NUMBER.test(b)) {
     const same = ratEq(ratFromDecimal(a)!, ratFromDecimal(b)!);
-    return same ? { verdict: 'pass', reason: `${a} = ${b}`, extracted } : { verdict: 'fail', reason: `${a} ≠ ${b}`, extracted };
+    return same ? { verdict: 'pass', category: 'ok', reason: `${a} = ${b}`, extracted } : { verdict: 'fail', category: 'wrong_answer', reason: `${a} ≠ ${b}`, extracted };
   }
 
   const refParsed = parseSide(ref);
   let refNode: Node;
   if (refParsed) refNode = refParsed.node;
   else if (ref.text.length <= 80) refNode = { t: 'text', value: ref.text };
-  else return { verdict: 'error', reason: `the reference answer cannot be parsed: ${JSON.stringify(ref.text.slice(0, 120))}`, extracted };
+  else return { verdict: 'error', category: 'unparseable_reference', reason: `the reference answer cannot be parsed: ${JSON.stringify(ref.text.slice(0, 120))}`, extracted };
   const predParsed = parseSide(pred);
   const predNode: Node = predParsed ? predParsed.node : { t: 'text', value: pred.text };
   let c = compareAnswers(refNode, predNode, policy);
@@ -100,5 +103,5 @@ export function verifyMath(reference: string, answer: string, policy: MathPolicy
       }
     }
   }
-  return { verdict: c.equal ? 'pass' : 'fail', reason: c.reason, extracted };
+  return { verdict: c.equal ? 'pass' : 'fail', category: c.equal ? 'ok' : 'wrong_answer', reason: c.reason, extracted };
 }

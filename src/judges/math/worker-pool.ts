@@ -79,7 +79,7 @@ export class MathWorkerPool {
   private run(slot: Slot, job: Job): void {
     slot.job = job;
     slot.worker.ref(); // a job in flight keeps the process alive until it answers
-    slot.timer = setTimeout(() => this.replace(slot, `timed out after ${this.policy.timeoutMs} ms`), this.policy.timeoutMs);
+    slot.timer = setTimeout(() => this.replace(slot, `timed out after ${this.policy.timeoutMs} ms`, 'timeout'), this.policy.timeoutMs);
     slot.worker.postMessage({ id: job.id, reference: job.reference, answer: job.answer, policy: this.policy });
   }
 
@@ -94,7 +94,7 @@ export class MathWorkerPool {
   }
 
   /** Kill a stuck or dead worker, answer its job with an error, and start a fresh one for the queue. */
-  private replace(slot: Slot, reason: string): void {
+  private replace(slot: Slot, reason: string, category: MathVerification['category'] = 'judge_error'): void {
     const job = slot.job;
     if (slot.timer) clearTimeout(slot.timer);
     slot.job = null;
@@ -103,11 +103,11 @@ export class MathWorkerPool {
     if (at >= 0) this.slots.splice(at, 1);
     slot.worker.removeAllListeners('exit');
     void slot.worker.terminate();
-    job?.resolve(errorResult(reason));
+    job?.resolve(errorResult(reason, category));
     if (!this.closed) this.pump();
   }
 }
 
-function errorResult(reason: string): MathVerification {
-  return { verdict: 'error', reason, extracted: { reference: null, response: null } };
+function errorResult(reason: string, category: MathVerification['category'] = 'judge_error'): MathVerification {
+  return { verdict: 'error', category, reason, extracted: { reference: null, response: null } };
 }

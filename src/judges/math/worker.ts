@@ -16,7 +16,7 @@ parentPort!.on('message', (req: VerifyRequest) => {
   } catch (e) {
     parentPort!.postMessage({
       id: req.id,
-      result: { verdict: 'error', reason: `math verifier crashed: ${(e as Error).message}`, extracted: { reference: null, response: null } },
+      result: { verdict: 'error', category: 'judge_error', reason: `math verifier crashed: ${(e as Error).message}`, extracted: { reference: null, response: null } },
     });
   }
 });

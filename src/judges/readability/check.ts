@@ -1,4 +1,4 @@
-import { verdict, type Verdict } from '../../../schemas/verdict.ts';
+import { verdict, type Verdict, type VerdictCategory } from '../../../schemas/verdict.ts';
 import { splitResponse } from '../response.ts';
 import { codeBlocks } from './code-blocks.ts';
 import { baseLanguage, guessLanguage, isScriptLanguage, languageConsistency, type LanguageIdentifier } from './language.ts';
@@ -50,6 +50,28 @@ export const DEFAULT_READABILITY: Required<Omit<ReadabilityThresholds, 'language
 };
 
 export type DefectKind = 'language-mixing' | 'repetition-loop' | 'wall-of-text' | 'code-in-reasoning' | 'truncated' | 'no-summary';
+
+/**
+ * The verdict category of each defect, in the order that picks a failing verdict's category when there are several:
+ * the cause before its consequences (a loop that runs into the token limit is a repetition first, a response cut
+ * off has no summary because it was cut off). `detail.defects` still lists every defect found.
+ */
+export const DEFECT_CATEGORY: Readonly<Record<DefectKind, VerdictCategory>> = {
+  'repetition-loop': 'repetition',
+  truncated: 'truncated',
+  'language-mixing': 'language_mixing',
+  'wall-of-text': 'wall_of_text',
+  'code-in-reasoning': 'code_in_reasoning',
+  'no-summary': 'no_summary',
+};
+const DEFECT_PRIORITY = Object.keys(DEFECT_CATEGORY) as DefectKind[];
+
+/** The category of a failing report: its defect that comes first in DEFECT_CATEGORY's order. */
+export function categoryOfDefects(defects: readonly Defect[]): VerdictCategory {
+  const kinds = new Set(defects.map((d) => d.kind));
+  const first = DEFECT_PRIORITY.find((k) => kinds.has(k));
+  return first ? DEFECT_CATEGORY[first] : 'ok';
+}
 
 export interface Defect {
   kind: DefectKind;
@@ -136,7 +158,7 @@ function pct(x: number): string {
 export function readabilityVerdict(report: ReadabilityReport): Verdict {
   const detail = { language_consistency: report.languageConsistency, target_language: report.targetLanguage, defects: report.defects.map((d) => d.kind), ...report.metrics };
   if (report.defects.length === 0) return verdict('readability', 'pass', 'readable: one language, no loops, walls, stray code or truncation, with a summary', { score: report.languageConsistency, detail });
-  return verdict('readability', 'fail', report.defects.map((d) => d.reason).join('; '), { score: report.languageConsistency, detail });
+  return verdict('readability', 'fail', report.defects.map((d) => d.reason).join('; '), { category: categoryOfDefects(report.defects), score: report.languageConsistency, detail });
 }
 
 /** Does this input need the language identifier (a target that script cannot decide, or a prompt to guess from)? */

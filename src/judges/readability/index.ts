@@ -49,7 +49,7 @@ export function readabilityJudge(thresholds: ReadabilityThresholds = {}, judgeOp
       }
       let next = 0;
       return samples.map((s) => {
-        if (s.finishReason === 'error') return verdict('readability', 'error', `no sample to judge: ${s.error ?? 'backend error'}`);
+        if (s.finishReason === 'error') return verdict('readability', 'error', `no sample to judge: ${s.error ?? 'backend error'}`, { category: 'backend_error' });
         return readabilityVerdict(reports[next++]);
       });
     },
