@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { GenerationConfig } from '../schemas/generation.ts';
 import type { ChatMessage } from '../schemas/chat.ts';
-import { OnnxSampler } from '../src/models/onnx/index.ts';
+import { onnx, OnnxSampler } from '../src/models/onnx/index.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', 'models', 'fixtures');
 const FILES = ['onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_q4.onnx', 'onnx/model_q4f16.onnx'];
@@ -17,7 +17,8 @@ interface Golden {
   rows: { messages: ChatMessage[]; prompt: string; prompt_ids: number[]; greedy: Record<string, number[]> }[];
 }
 
-const fixtures = readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const GENAI_GQA = path.join(FIXTURES, 'genai-gqa-qwen2');
+const fixtures = readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('genai-')).map((d) => d.name).sort();
 
 test('the fixtures cover the four families', () => {
   assert.deepEqual(fixtures, ['llama3', 'phi3', 'qwen3', 'r1-distill-qwen2']);
@@ -60,4 +61,10 @@ test('the R1-Distill template pre-fills <think> and the decoded text keeps </thi
   } finally {
     await sampler.close();
   }
+});
+
+test('an onnxruntime-genai graph (GroupQueryAttention) is refused at open, saying why and what to use instead', async () => {
+  const expected = /genai-gqa-qwen2\/onnx\/model\.onnx uses com\.microsoft GroupQueryAttention .*onnxruntime-genai.*left padding.*Optimum/;
+  await assert.rejects(OnnxSampler.load(GENAI_GQA, { file: 'onnx/model.onnx' }), expected);
+  assert.throws(() => onnx({ model: GENAI_GQA, file: 'onnx/model.onnx' }).describe(), expected);
 });

@@ -1,8 +1,10 @@
 /**
  * Pack what a GPU machine without Node needs to run `bench/gpu/bench.ts` into ONE git-ignored folder, `.gpu-carry/`
  * (name it in the device tool's `carry`):
- *   runtime.tar.xz  the node binary running this script, onnxruntime-node 1.30 for linux-x64 (JS, N-API binding,
- *                   libonnxruntime.so with its built-in WebGPU provider) and the bench bundled into bench.mjs
+ *   runtime.tar.xz  the node binary running this script and onnxruntime-node 1.30 for linux-x64 (JS, N-API binding,
+ *                   libonnxruntime.so with its built-in WebGPU provider); kept when its node and onnxruntime files
+ *                   are unchanged (compressing it takes minutes on a busy machine; --force remakes it)
+ *   bench.mjs       the bench bundled into one file (made every time: it holds the sampler's code)
  *   libvulkan1_*.deb  the Vulkan loader (Dawn, inside libonnxruntime, opens libvulkan.so.1); unpacked with dpkg -x
  *   MANIFEST.json   sizes and sha256 of the above, and the node / onnxruntime versions
  * It prints the sizes and the working tree's, against the device tool's 64 MiB limit for the two together.
@@ -11,10 +13,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+
+const { values: flags } = parseArgs({ options: { force: { type: 'boolean', default: false } } });
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CARRY = path.join(ROOT, '.gpu-carry');
@@ -33,40 +38,57 @@ if (process.platform !== 'linux' || process.arch !== 'x64') {
   throw new Error(`bench:gpu:pack: the GPU machine is linux-x64; this is ${process.platform}-${process.arch}, whose node binary would not run there`);
 }
 
-rmSync(CARRY, { recursive: true, force: true });
-mkdirSync(CARRY);
-const stage = mkdtempSync(path.join(os.tmpdir(), 'distillery-gpu-pack-'));
-try {
-  // 1. node + onnxruntime-node (linux-x64 binaries only) + onnxruntime-common.
-  cpSync(process.execPath, path.join(stage, 'node'));
-  const ortNode = path.join(ROOT, 'node_modules', 'onnxruntime-node');
-  const ortCommon = path.join(ROOT, 'node_modules', 'onnxruntime-common');
-  for (const part of ['package.json', 'dist', path.join('bin', 'napi-v6', 'linux', 'x64')]) {
-    cpSync(path.join(ortNode, part), path.join(stage, 'node_modules', 'onnxruntime-node', part), { recursive: true });
+const ortNode = path.join(ROOT, 'node_modules', 'onnxruntime-node');
+const ortCommon = path.join(ROOT, 'node_modules', 'onnxruntime-common');
+const ortBin = path.join(ortNode, 'bin', 'napi-v6', 'linux', 'x64');
+// What runtime.tar.xz is made of: when this is unchanged the archive is kept.
+const runtimeKey = createHash('sha256')
+  .update(process.version)
+  .update(readFileSync(process.execPath))
+  .update(readFileSync(path.join(ortNode, 'package.json')))
+  .update(readFileSync(path.join(ortCommon, 'package.json')))
+  .update(readdirSync(ortBin).sort().map((f) => sha256(path.join(ortBin, f))).join())
+  .digest('hex');
+const manifestFile = path.join(CARRY, 'MANIFEST.json');
+const previous = existsSync(manifestFile) ? JSON.parse(readFileSync(manifestFile, 'utf8')) : null;
+const keepRuntime = !flags.force && previous?.runtimeKey === runtimeKey && existsSync(path.join(CARRY, 'runtime.tar.xz'));
+for (const f of existsSync(CARRY) ? readdirSync(CARRY) : []) if (!(keepRuntime && f === 'runtime.tar.xz')) rmSync(path.join(CARRY, f), { recursive: true, force: true });
+mkdirSync(CARRY, { recursive: true });
+
+// 1. The bench in one file; onnxruntime-node stays a package (its binding is loaded from its own folder).
+await build({
+  entryPoints: [path.join(ROOT, 'bench', 'gpu', 'bench.ts')],
+  outfile: path.join(CARRY, 'bench.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['onnxruntime-node'],
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+
+// 2. node + onnxruntime-node (linux-x64 binaries only) + onnxruntime-common, in one xz archive (node alone is
+//    ~99 MB raw, libonnxruntime ~46 MB).
+if (keepRuntime) {
+  console.log('runtime.tar.xz: node and onnxruntime unchanged, kept (--force remakes it)');
+} else {
+  const stage = mkdtempSync(path.join(os.tmpdir(), 'distillery-gpu-pack-'));
+  try {
+    cpSync(process.execPath, path.join(stage, 'node'));
+    for (const part of ['package.json', 'dist', path.join('bin', 'napi-v6', 'linux', 'x64')]) {
+      cpSync(path.join(ortNode, part), path.join(stage, 'node_modules', 'onnxruntime-node', part), { recursive: true });
+    }
+    for (const part of ['package.json', 'dist']) cpSync(path.join(ortCommon, part), path.join(stage, 'node_modules', 'onnxruntime-common', part), { recursive: true });
+    console.log('runtime.tar.xz: compressing node + onnxruntime (minutes on a busy machine)');
+    run('tar', ['-C', stage, '-cf', path.join(CARRY, 'runtime.tar'), '.']);
+    run('xz', ['-6', '-T0', path.join(CARRY, 'runtime.tar')]);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
   }
-  for (const part of ['package.json', 'dist']) cpSync(path.join(ortCommon, part), path.join(stage, 'node_modules', 'onnxruntime-common', part), { recursive: true });
-
-  // 2. The bench in one file; onnxruntime-node stays a package (its binding is loaded from its own folder).
-  await build({
-    entryPoints: [path.join(ROOT, 'bench', 'gpu', 'bench.ts')],
-    outfile: path.join(stage, 'bench.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['onnxruntime-node'],
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
-
-  // 3. One xz archive (node alone is ~99 MB raw, libonnxruntime ~46 MB).
-  run('tar', ['-C', stage, '-cf', path.join(CARRY, 'runtime.tar'), '.']);
-  run('xz', ['-6', '-T0', path.join(CARRY, 'runtime.tar')]);
-} finally {
-  rmSync(stage, { recursive: true, force: true });
 }
 
-// 4. The Vulkan loader as a Debian package (the device README's recipe: apt-get download, dpkg -x there).
+// 3. The Vulkan loader as a Debian package (the device README's recipe: apt-get download, dpkg -x there).
 const download = () => spawnSync('apt-get', ['download', 'libvulkan1'], { cwd: CARRY, encoding: 'utf8' });
 let apt = download();
 if (apt.status !== 0) {
@@ -75,12 +97,12 @@ if (apt.status !== 0) {
 }
 if (apt.status !== 0) throw new Error(`bench:gpu:pack: apt-get download libvulkan1 failed: ${apt.stderr}`);
 
-const files = readdirSync(CARRY).sort().map((name) => {
+const files = readdirSync(CARRY).filter((name) => name !== 'MANIFEST.json').sort().map((name) => {
   const file = path.join(CARRY, name);
   return { name, bytes: statSync(file).size, sha256: sha256(file) };
 });
 const ortVersion = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8')).version;
-writeFileSync(path.join(CARRY, 'MANIFEST.json'), JSON.stringify({ node: process.version, onnxruntimeNode: ortVersion, files }, null, 2) + '\n');
+writeFileSync(path.join(CARRY, 'MANIFEST.json'), JSON.stringify({ node: process.version, onnxruntimeNode: ortVersion, runtimeKey, files }, null, 2) + '\n');
 
 // The working tree that travels with it: tracked files plus untracked files git does not ignore.
 const travelling = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard']).split('\0').filter(Boolean);

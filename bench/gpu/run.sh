@@ -35,4 +35,5 @@ export PYTHONUNBUFFERED=1
 echo "run.sh: node $("$WORK/node" --version), VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-}, python $(python3 --version 2>&1)" >&2
 nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total --format=csv >&2 || true
 
+cp "$CARRY/bench.mjs" "$WORK/bench.mjs"  # beside node_modules/onnxruntime-node, which it imports
 "$WORK/node" "$WORK/bench.mjs" --python python3 --root "$PWD" --json-out "$OUT_DIR/bench-gpu.json" "$@"

@@ -66,8 +66,13 @@ def family_of(config) -> str:
     return family
 
 
-def build_decoder(model, dtype: str = "float32") -> onnx.ModelProto:
-    """The decoder graph of a transformers *ForCausalLM model (weights read from it, in eval mode)."""
+def build_decoder(model, dtype: str = "float32", attention: str = "ops") -> onnx.ModelProto:
+    """The decoder graph of a transformers *ForCausalLM model (weights read from it, in eval mode).
+
+    attention="ops": attention from standard ONNX ops (what the Optimum exports do; any padding).
+    attention="gqa": onnxruntime's com.microsoft GroupQueryAttention, fed as onnxruntime-genai's model builder
+    feeds it (sequence lengths from the attention mask's row sums, rotary inside the op): the layout of genai
+    exports, used to check that the sampler refuses them. qwen2/llama only."""
     config = model.config
     family = family_of(config)
     np_dtype = np.float16 if dtype == "float16" else np.float32
@@ -175,6 +180,25 @@ def build_decoder(model, dtype: str = "float32") -> onnx.ModelProto:
             out = g.op("Concat", [out, t_pass], f"{name}/ConcatPass", axis=-1)
         return out
 
+    if attention == "gqa":
+        if family not in ("qwen2", "llama") or rot_dim != head_dim:
+            raise ValueError("decoder_graph: attention='gqa' is written for qwen2/llama with full rotary")
+        # onnxruntime-genai's builder: seqlens_k = row sums of the mask - 1, total length = the mask's width,
+        # cos/sin caches [max positions, head_dim / 2] and rotary inside the op.
+        ms_ = g.op("ReduceSum", ["attention_mask", g.const([1], np.int64)], "gqa/ReduceSum", keepdims=0)
+        seqlens_k = g.op("Cast", [g.op("Sub", [ms_, g.const(1, np.int64)], "gqa/Sub")], "gqa/seqlens_k", to=TensorProto.INT32)
+        total_len = g.op("Cast", [total], "gqa/total", to=TensorProto.INT32)
+        cache_len = min(int(config.max_position_embeddings), 4096)
+        angles = np.arange(cache_len, dtype=np.float32)[:, None] * inv_freq[None, :]
+        cos_cache = g.weight("gqa.cos_cache", np.cos(angles) * attention_scaling)
+        sin_cache = g.weight("gqa.sin_cache", np.sin(angles) * attention_scaling)
+
+    def gqa(q: str, k: str, v: str, i: int) -> str:
+        out, _, _ = g.op("GroupQueryAttention", [q, k, v, f"past_key_values.{i}.key", f"past_key_values.{i}.value", seqlens_k, total_len, cos_cache, sin_cache],
+                         f"model.layers.{i}/GroupQueryAttention", outputs=[g.name(f"gqa{i}/out"), f"present.{i}.key", f"present.{i}.value"],
+                         domain="com.microsoft", num_heads=heads, kv_num_heads=kv_heads, do_rotary=1, scale=scale)
+        return out
+
     for i in range(layers):
         p = f"model.layers.{i}"
         h = rms_norm(x, _np(sd[f"{p}.input_layernorm.weight"]), f"{p}.input_layernorm")
@@ -183,6 +207,13 @@ def build_decoder(model, dtype: str = "float32") -> onnx.ModelProto:
             q, k, v = g.op("Split", [qkv, g.const([heads * head_dim, kv_heads * head_dim, kv_heads * head_dim], np.int64)], f"{p}/qkvSplit", n_out=3, axis=-1)
         else:
             q, k, v = (linear(h, f"{p}.self_attn.{n}_proj") for n in ("q", "k", "v"))
+        if attention == "gqa":
+            x = g.op("Add", [x, linear(gqa(q, k, v, i), f"{p}.self_attn.o_proj")], f"{p}/residual1")
+            h = rms_norm(x, _np(sd[f"{p}.post_attention_layernorm.weight"]), f"{p}.post_attention_layernorm")
+            gate, up = linear(h, f"{p}.mlp.gate_proj"), linear(h, f"{p}.mlp.up_proj")
+            act = g.op("Mul", [gate, g.op("Sigmoid", [gate], f"{p}/Sigmoid")], f"{p}/silu")
+            x = g.op("Add", [x, linear(g.op("Mul", [act, up], f"{p}/gateMul"), f"{p}.mlp.down_proj")], f"{p}/residual2")
+            continue
         q = g.op("Reshape", [q, shape_heads], f"{p}/qReshape")  # [b, s, h, d]
         k = g.op("Reshape", [k, shape_kv], f"{p}/kReshape")
         v = g.op("Reshape", [v, shape_kv], f"{p}/vReshape")
@@ -222,7 +253,8 @@ def build_decoder(model, dtype: str = "float32") -> onnx.ModelProto:
     g.op("MatMul", [x, g.weight("lm_head.weight", _np(head).T)], "lm_head", outputs=["logits"])
 
     graph = helper.make_graph(g.nodes, f"{family}-decoder", inputs, outputs, g.inits)
-    model_proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="distillery-models-export")
+    opsets = [helper.make_opsetid("", OPSET)] + ([helper.make_opsetid("com.microsoft", 1)] if attention == "gqa" else [])
+    model_proto = helper.make_model(graph, opset_imports=opsets, producer_name="distillery-models-export")
     model_proto.ir_version = 8
     return model_proto
 

@@ -279,8 +279,47 @@ def export_fixture(tok, name: str, spec, seed: int) -> dict:
             "params": sum(p.numel() for p in model.parameters())}
 
 
+def export_genai_gqa(tok) -> None:
+    """A graph in onnxruntime-genai's layout (GroupQueryAttention), which the sampler must refuse: the op takes
+    each row's length from the attention mask's sum and assumes no left padding. Checked here: exact against
+    PyTorch for an unpadded row, wrong for a left-padded one."""
+    import transformers
+    from transformers import AutoModelForCausalLM
+
+    out = DEST / "genai-gqa-qwen2"
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "onnx").mkdir(parents=True)
+    config = transformers.Qwen2Config(vocab_size=VOCAB, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+                                      num_key_value_heads=1, max_position_embeddings=256, initializer_range=0.2)
+    torch.manual_seed(SEED)
+    model = AutoModelForCausalLM.from_config(config).eval()
+    save(build_decoder(model, "float32", attention="gqa"), out / "onnx" / "model.onnx")
+    sess = onnxruntime.InferenceSession(str(out / "onnx" / "model.onnx"), providers=["CPUExecutionProvider"])
+    ids = np.arange(10, 17, dtype=np.int64)[None].repeat(2, 0)
+    mask = np.ones_like(ids)
+    mask[0, :3] = 0
+    feeds = {"input_ids": ids, "attention_mask": mask, "position_ids": (mask.cumsum(-1) - 1).clip(min=0),
+             "past_key_values.0.key": np.zeros((2, 1, 0, 16), np.float32), "past_key_values.0.value": np.zeros((2, 1, 0, 16), np.float32)}
+    logits = sess.run(["logits"], feeds)[0]
+    with torch.no_grad():
+        padded_ref = model(input_ids=torch.from_numpy(ids[:1, 3:])).logits.numpy()[0]
+        full_ref = model(input_ids=torch.from_numpy(ids[1:])).logits.numpy()[0]
+    assert np.abs(logits[1] - full_ref).max() < 1e-4, "the GQA graph is wrong even without padding"
+    assert np.abs(logits[0, 3:] - padded_ref).max() > 1e-2, "the GQA graph handled left padding: the sampler need not refuse it"
+    tok.save(str(out / "tokenizer.json"))
+    (out / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "PreTrainedTokenizerFast", "chat_template": TEMPLATES["chatml"]}, indent=2) + "\n")
+    config_json = model.config.to_dict()
+    config_json.update(architectures=[type(model).__name__], torch_dtype="float32")
+    (out / "config.json").write_text(json.dumps(config_json, indent=2) + "\n")
+    print("genai-gqa-qwen2: unpadded row exact, left-padded row off by", float(np.abs(logits[0, 3:] - padded_ref).max()), flush=True)
+
+
 def main() -> None:
     tok = train_tokenizer()
+    export_genai_gqa(tok)
+    if "--only-genai-gqa" in sys.argv:
+        return
     summary = {}
     for i, (name, spec) in enumerate(FIXTURES.items()):
         # With random weights some greedy steps are near ties, where float16 (or 4-bit) rounding in onnxruntime

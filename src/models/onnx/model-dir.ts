@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { unsupportedOps } from './graph-ops.ts';
 
 /** What the sampler needs to know about a model directory, read from its config files. */
 export interface ModelSpec {
@@ -116,5 +117,8 @@ export function readModelDir(dir: string, file?: string): ModelSpec {
   }
   requireFile(dir, 'tokenizer.json');
   requireFile(dir, 'tokenizer_config.json');
-  return { dir, modelFile: findModelFile(dir, file ?? genaiFile), ...spec };
+  const modelFile = findModelFile(dir, file ?? genaiFile);
+  const unsupported = unsupportedOps(modelFile);
+  if (unsupported.length) throw new ModelDirError(`onnx: ${modelFile} uses ${unsupported.map((u) => u.why).join('; ')}`);
+  return { dir, modelFile, ...spec };
 }
