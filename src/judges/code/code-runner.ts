@@ -1,4 +1,3 @@
-import { createBwrapSandbox } from './bwrap-sandbox.ts';
 import { InvalidCaseError, parseCodeTests, type CodeTests } from './code-tests.ts';
 import { extractProgram, parseLanguage, type Language } from './extract-program.ts';
 import { DEFAULT_LIMITS, type RunLimits } from './limits.ts';
@@ -7,6 +6,7 @@ import { createRunPool } from './pool.ts';
 import { createRlimitSandbox } from './rlimit-sandbox.ts';
 import { runTests } from './run-tests.ts';
 import type { Sandbox, SandboxMode } from './sandbox.ts';
+import { createZygoteSandbox } from './zygote-sandbox.ts';
 
 export interface CodeJudgeOptions extends Partial<RunLimits> {
   /** 'bwrap' (default): namespaces + rlimits. 'rlimit-only': an explicit opt-in for machines without namespaces. */
@@ -36,6 +36,8 @@ export interface CodeCase {
 export interface CodeRunner {
   run(c: CodeCase): Promise<CodeResult>;
   describe(): Record<string, unknown>;
+  /** The sandbox's counters (e.g. zygotes started). */
+  stats(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export function createCodeRunner(options: CodeJudgeOptions = {}): CodeRunner {
   const limits = resolveLimits(options);
   const mode = options.sandbox ?? 'bwrap';
   if (mode !== 'bwrap' && mode !== 'rlimit-only') throw new Error(`code judge: sandbox must be 'bwrap' or 'rlimit-only', got ${JSON.stringify(mode)}`);
-  const sandbox: Sandbox = mode === 'bwrap' ? createBwrapSandbox(options) : createRlimitSandbox(options);
+  const sandbox: Sandbox = mode === 'bwrap' ? createZygoteSandbox(options) : createRlimitSandbox(options);
   const pool = createRunPool(options.concurrency);
   const floatTolerance = options.floatTolerance ?? null;
   const stopAtFirstFailure = options.stopAtFirstFailure ?? false;
@@ -52,7 +54,11 @@ export function createCodeRunner(options: CodeJudgeOptions = {}): CodeRunner {
 
   return {
     describe: () => ({ sandbox: mode, ...limits, floatTolerance, stopAtFirstFailure, defaultLanguage }),
-    close: () => pool.close(),
+    async close() {
+      await pool.close();
+      await sandbox.close?.();
+    },
+    stats: () => sandbox.stats?.() ?? {},
     async run(c) {
       const extracted = c.program !== undefined ? { code: c.program, fenceLanguage: null } : extractProgram(c.response ?? '');
       const named = c.language !== undefined && c.language !== null ? parseLanguage(c.language) : null;

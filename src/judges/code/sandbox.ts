@@ -21,7 +21,17 @@ export interface ProcessResult {
 export interface Sandbox {
   readonly mode: SandboxMode;
   execute(spec: RunSpec, limits: RunLimits, tracker?: ProcessTracker): Promise<ProcessResult>;
+  /**
+   * Run a sample's tests (same language and files) in one sandboxed run, each test still in its own process
+   * with its own limits; `next(result, i)` says whether to go on to test i+1. Sandboxes without it run
+   * `execute` once per test.
+   */
+  executeBatch?(specs: RunSpec[], limits: RunLimits, next: (r: ProcessResult, i: number) => boolean): Promise<void>;
   describe(): Record<string, unknown>;
+  /** Counters for benches and tests (e.g. zygotes started). */
+  stats?(): Record<string, number>;
+  /** Kill whatever the sandbox keeps running (warm interpreters). */
+  close?(): Promise<void>;
 }
 
 /** The uid/gid programs run as when the factory itself runs as root: `nobody`, so they own nothing. */
