@@ -88,8 +88,16 @@ async function withMemoryPeak<T>(run: () => Promise<T>): Promise<{ result: T; pe
   }
 }
 
+/** The JSON line of a run that failed, with the reference's numbers when they were measured. */
 function fail(stage: string, error: unknown): never {
-  console.log(JSON.stringify({ bench: 'gpu', smoke, ok: false, stage, error: (error as Error)?.message ?? String(error) }));
+  let reference = null;
+  try {
+    reference = JSON.parse(readFileSync(path.join(modelDir, 'reference.json'), 'utf8')).reference ?? null;
+  } catch {
+    // the model step itself failed
+  }
+  console.log(JSON.stringify({ bench: 'gpu', smoke, ok: false, stage, error: (error as Error)?.message ?? String(error), device: values.device, reference }));
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
   process.exit(1);
 }
 
