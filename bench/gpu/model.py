@@ -103,7 +103,7 @@ def write_model_dir(out: Path, preset: str, dtype: str, seed: int):
     with torch.no_grad():
         model = Qwen2ForCausalLM(config).eval()
     t0 = time.time()
-    proto = build_decoder(model, dtype)
+    proto = build_decoder(model, dtype, fused_norm=True)  # one kernel per RMSNorm on WebGPU
     out.mkdir(parents=True, exist_ok=True)
     save(proto, out / "model.onnx", external_data=True)
     export_s = time.time() - t0

@@ -66,13 +66,14 @@ def family_of(config) -> str:
     return family
 
 
-def build_decoder(model, dtype: str = "float32", attention: str = "ops") -> onnx.ModelProto:
+def build_decoder(model, dtype: str = "float32", attention: str = "ops", fused_norm: bool = False) -> onnx.ModelProto:
     """The decoder graph of a transformers *ForCausalLM model (weights read from it, in eval mode).
 
     attention="ops": attention from standard ONNX ops (what the Optimum exports do; any padding).
     attention="gqa": onnxruntime's com.microsoft GroupQueryAttention, fed as onnxruntime-genai's model builder
     feeds it (sequence lengths from the attention mask's row sums, rotary inside the op): the layout of genai
-    exports, used to check that the sampler refuses them. qwen2/llama only."""
+    exports, used to check that the sampler refuses them. qwen2/llama only.
+    fused_norm: RMSNorm as onnxruntime's SimplifiedLayerNormalization (one kernel; the GPU bench's graph)."""
     config = model.config
     family = family_of(config)
     np_dtype = np.float16 if dtype == "float16" else np.float32
@@ -99,6 +100,10 @@ def build_decoder(model, dtype: str = "float32", attention: str = "ops") -> onnx
         return g.op("Cast", [x], "Cast", to=to)
 
     def rms_norm(x: str, weight: np.ndarray, name: str) -> str:
+        if fused_norm:
+            # onnxruntime's SimplifiedLayerNormalization (float32 inside, stash_type 1): one kernel instead of
+            # seven, on every provider (the op-by-op form below is fused by onnxruntime on CPU/CUDA, not WebGPU).
+            return g.op("SimplifiedLayerNormalization", [x, g.weight(f"{name}.weight", weight)], name, axis=-1, epsilon=eps, stash_type=1)
         # transformers: x.float(); x * rsqrt(mean(x^2) + eps); weight * x.to(dtype). Written as ORT's
         # SimplifiedLayerNormalization fusion expects it (Pow, ReduceMean, Add, Sqrt, Div, Mul).
         xf = cast(x, f32) if dt != f32 else x
