@@ -82,8 +82,8 @@ const ortBin = path.join(path.dirname(path.dirname(new URL(import.meta.resolve('
 const cudaInstalled = existsSync(ortBin) && readdirSync(ortBin).some((f) => f.startsWith('libonnxruntime_providers_cuda'));
 
 test('cuda without the CUDA provider fails clearly instead of falling back to CPU', { skip: cudaInstalled && 'the CUDA provider is installed here' }, async () => {
-  await assert.rejects(onnx({ executionProvider: 'cuda' }).open(), (e: Error) => {
-    assert.match(e.message, /executionProvider "cuda"/);
+  await assert.rejects(onnx({ device: 'cuda' }).open(), (e: Error) => {
+    assert.match(e.message, /device "cuda"/);
     assert.match(e.message, /ONNXRUNTIME_NODE_INSTALL=cuda12/);
     assert.match(e.message, /No CPU fall back/);
     return true;

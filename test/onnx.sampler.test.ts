@@ -109,5 +109,5 @@ test('the backend describes the model by name and graph hash', () => {
   const d = onnx().describe();
   assert.equal(d.model, 'distillery-tiny-r1');
   assert.match(String(d.sha256), /^[0-9a-f]{64}$/);
-  assert.equal(d.executionProvider, 'cpu');
+  assert.equal(d.device, 'cpu');
 });

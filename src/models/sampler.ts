@@ -27,6 +27,10 @@ export interface GeneratedSample {
   completionTokens: number;
   /** Why the backend could not produce it (then finishReason is 'error' and text is ''). */
   error: string | null;
+  /** Generated token ids, the EOS included when it ended the sample (backends that see tokens: onnx). */
+  tokenIds?: readonly number[];
+  /** What stopped it (vLLM's stop_reason): the stop string matched, the EOS token id, or null at the length limit. */
+  stopReason?: string | number | null;
   /** Verdicts a previous build stored for this very sample (incremental builds, src/models/reuse-backend.ts). */
   stored?: StoredVerdicts;
 }

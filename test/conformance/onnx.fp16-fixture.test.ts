@@ -56,3 +56,17 @@ test('fp16 fixture: generates end to end through the backend (float16 logits and
     await sampler.close();
   }
 });
+
+test('fp16 fixture: incremental decoding equals a whole decode, holding back split UTF-8 characters', { skip }, async () => {
+  const { ChatTokenizer } = await import('../../src/models/onnx/chat-tokenizer.ts');
+  const { IncrementalText } = await import('../../src/models/onnx/stop-strings.ts');
+  const tokenizer = ChatTokenizer.load(fixture);
+  const source = 'Ünïcödé — 12 + 3 = 15\n日本語のテキスト 🙂🙃 <think>x</think> \\boxed{1/2}';
+  const ids = tokenizer.encode(source);
+  const text = new IncrementalText((x) => tokenizer.decode(x));
+  const seen: string[] = [];
+  for (let i = 1; i <= ids.length; i++) seen.push(text.update(ids.slice(0, i)));
+  assert.equal(text.text, tokenizer.decode(ids));
+  assert.ok(seen.every((d) => !d.includes('\uFFFD')), 'no half character is ever emitted');
+  assert.ok(seen.some((d) => d === ''), 'byte-fallback tokens of one character were held back until complete');
+});

@@ -3,11 +3,12 @@ import { readFileSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../sampler.ts';
-import type { ExecutionProvider } from './decoder-session.ts';
+import { DEVICES, type Device } from './decoder-session.ts';
 import { readModelDir } from './model-dir.ts';
-import { OnnxSampler } from './onnx-sampler.ts';
+import { DEFAULT_SLOTS, OnnxSampler } from './onnx-sampler.ts';
 
 export { OnnxSampler } from './onnx-sampler.ts';
+export type { Device } from './decoder-session.ts';
 export { ModelDirError } from './model-dir.ts';
 
 /** The tiny reasoning model that ships with Distillery (models/distillery-tiny-r1). */
@@ -20,10 +21,15 @@ export interface OnnxOptions {
   file?: string;
   /** onnxruntime intra-op threads (default: onnxruntime's choice, all cores). */
   threads?: number;
-  /** 'cpu' (default) or 'cuda'. 'cuda' fails with a clear error when the CUDA provider is not installed. */
-  executionProvider?: ExecutionProvider;
-  /** Prompts per generate() call; each brings its k samples into the same decode batch. */
+  /**
+   * 'cpu' (default), 'webgpu' (onnxruntime-node's WebGPU provider over Vulkan; the KV cache stays on the device) or
+   * 'cuda' (needs the CUDA provider installed by hand, docs/model.md). No silent fall back to the CPU.
+   */
+  device?: Device;
+  /** Prompts per generate() call the engine makes (two calls are in flight; their rows share the slots). */
   batchSize?: number;
+  /** Sequences decoded together in the continuous batch (default 64). */
+  slots?: number;
 }
 
 /**
@@ -32,12 +38,14 @@ export interface OnnxOptions {
  */
 export function onnx(options: OnnxOptions = {}): Backend {
   const dir = path.resolve(options.model ?? BUNDLED_MODEL);
-  const executionProvider = options.executionProvider ?? 'cpu';
+  const device = options.device ?? 'cpu';
+  if (!DEVICES.includes(device)) throw new Error(`onnx: device ${JSON.stringify(device)} is not supported; use ${DEVICES.map((d) => `'${d}'`).join(', ')}`);
   let description: Record<string, unknown> | null = null;
   return {
     kind: 'onnx',
     batchSize: options.batchSize ?? 16,
-    concurrency: 1,
+    // Two calls in flight: the next call's prompts fill the slots the current call's finished rows free.
+    concurrency: 2,
     describe() {
       if (!description) {
         const spec = readModelDir(dir, options.file);
@@ -48,11 +56,11 @@ export function onnx(options: OnnxOptions = {}): Backend {
           file: path.relative(dir, spec.modelFile),
           sha256: createHash('sha256').update(readFileSync(spec.modelFile)).digest('hex'),
           externalDataBytes: existsSync(dataFile) ? statSync(dataFile).size : null,
-          executionProvider,
+          device,
         };
       }
       return description;
     },
-    open: () => OnnxSampler.load(dir, { file: options.file, threads: options.threads, executionProvider }),
+    open: () => OnnxSampler.load(dir, { file: options.file, threads: options.threads, device, slots: options.slots ?? DEFAULT_SLOTS }),
   };
 }

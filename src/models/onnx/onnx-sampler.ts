@@ -2,23 +2,53 @@ import path from 'node:path';
 import type { GenerationConfig } from '../../../schemas/generation.ts';
 import type { GeneratedSample, SampleRequest, Sampler } from '../sampler.ts';
 import { ChatTokenizer, type RenderedPrompt } from './chat-tokenizer.ts';
+import { ContinuousBatcher } from './continuous-batch.ts';
 import { DecoderSession, type SessionOptions } from './decoder-session.ts';
-import { generateRows, type RowRequest, type RowResult } from './generate.ts';
 import { readModelDir } from './model-dir.ts';
+import type { RowRequest, RowResult } from './sequence.ts';
+import { generateStatic } from './static-batch.ts';
 
-/** A loaded ONNX model that answers SampleRequests in-process. */
+export interface SamplerOptions extends SessionOptions {
+  file?: string;
+  name?: string;
+  /** Rows of the continuous batch (sequences decoded together). */
+  slots?: number;
+}
+
+/** Default number of batch slots (sequences decoded together); bench:onnx measured 64 against 128 (docs/model.md). */
+export const DEFAULT_SLOTS = 64;
+
+/**
+ * A loaded ONNX model that answers SampleRequests in-process, through one continuous batch: concurrent generate()
+ * calls share its slots.
+ */
 export class OnnxSampler implements Sampler {
+  private readonly batcher: ContinuousBatcher;
+
   private constructor(
     readonly model: string,
     private readonly session: DecoderSession,
     readonly tokenizer: ChatTokenizer,
-  ) {}
+    slots: number,
+  ) {
+    this.batcher = new ContinuousBatcher(session, tokenizer, slots);
+  }
 
-  static async load(dir: string, options: SessionOptions & { file?: string; name?: string } = {}): Promise<OnnxSampler> {
+  static async load(dir: string, options: SamplerOptions = {}): Promise<OnnxSampler> {
     const spec = readModelDir(dir, options.file);
     const tokenizer = ChatTokenizer.load(dir);
     const session = await DecoderSession.open(spec, options);
-    return new OnnxSampler(options.name ?? path.basename(path.resolve(dir)), session, tokenizer);
+    return new OnnxSampler(options.name ?? path.basename(path.resolve(dir)), session, tokenizer, options.slots ?? DEFAULT_SLOTS);
+  }
+
+  /** The device the model runs on. */
+  get device() {
+    return this.session.device;
+  }
+
+  /** Counters of the continuous batch (steps, prefills, KV re-layouts, slot occupancy). */
+  get batchStats() {
+    return this.batcher.stats;
   }
 
   async generate(requests: readonly SampleRequest[], config: GenerationConfig, signal?: AbortSignal): Promise<GeneratedSample[]> {
@@ -47,7 +77,7 @@ export class OnnxSampler implements Sampler {
     const rows: (RowRequest & { request: SampleRequest; index: number })[] = [];
     rendered.forEach((r, prompt) => r.request.indices.forEach((index, i) => rows.push({ prompt, key: r.request.keys[i], request: r.request, index })));
     try {
-      const out = await generateRows(this.session, this.tokenizer, rendered.map((r) => r.ids), rows, config, signal);
+      const out = await this.batcher.generate(rendered.map((r) => r.ids), rows, config, signal);
       out.forEach((o, i) => {
         const { prompt, request, index } = rows[i];
         results.push({
@@ -59,6 +89,8 @@ export class OnnxSampler implements Sampler {
           promptTokens: rendered[prompt].ids.length,
           completionTokens: o.completionTokens,
           error: null,
+          tokenIds: o.tokenIds,
+          stopReason: o.stopReason,
         });
       });
     } catch (e) {
@@ -68,9 +100,14 @@ export class OnnxSampler implements Sampler {
     return results;
   }
 
-  /** Lower level: generate from token ids (prompts[i]) for rows that name their prompt and key. */
+  /** Lower level: generate from token ids (prompts[i]) for rows that name their prompt and key (continuous batch). */
   generateRows(prompts: readonly number[][], rows: readonly RowRequest[], config: GenerationConfig, signal?: AbortSignal): Promise<RowResult[]> {
-    return generateRows(this.session, this.tokenizer, prompts, rows, config, signal);
+    return this.batcher.generate(prompts, rows, config, signal);
+  }
+
+  /** The same with static batching (the earlier scheduler): the reference that tests and bench:onnx compare with. */
+  generateRowsStatic(prompts: readonly number[][], rows: readonly RowRequest[], config: GenerationConfig, signal?: AbortSignal): Promise<RowResult[]> {
+    return generateStatic(this.session, this.tokenizer, prompts, rows, config, signal);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,65 @@
+// The ONNX sampler on onnxruntime-node's WebGPU provider (real Dawn over Vulkan). Here the Vulkan device is
+// SwiftShader, the CPU Vulkan driver chromium ships (`apt-get install chromium libvulkan1`; .ci/run installs it):
+// ~100× slower than the CPU provider, so the runs are short. Skipped, with the reason, where no Vulkan device exists.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { GenerationConfig } from '../schemas/generation.ts';
+import { BUNDLED_MODEL, onnx, OnnxSampler } from '../src/models/onnx/index.ts';
+
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+// Unless the caller chose a Vulkan driver, use SwiftShader where chromium ships it (set before the first session):
+// the same device everywhere CI runs, and Mesa's drivers that Debian registers (lavapipe) are refused by Dawn.
+if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+
+const golden: { rows: { prompt_ids: number[] }[] } = JSON.parse(readFileSync(path.join(BUNDLED_MODEL, 'golden.json'), 'utf8'));
+
+test('webgpu: greedy tokens equal the CPU provider\'s, with the KV cache on the device through joins and compaction', async (t) => {
+  let gpu: OnnxSampler;
+  try {
+    // One slot for two prompts: the second joins when the first finishes (a re-layout of the cache on the device).
+    gpu = (await onnx({ device: 'webgpu', slots: 1 }).open()) as OnnxSampler;
+  } catch (e) {
+    if (/found no GPU adapter/.test((e as Error).message)) return t.skip(`no Vulkan device for WebGPU here: ${(e as Error).message.split('. ')[0]}`);
+    throw e;
+  }
+  const cpu = await OnnxSampler.load(BUNDLED_MODEL, { threads: 1, slots: 1 });
+  try {
+    assert.equal(gpu.device, 'webgpu');
+    const prompts = golden.rows.slice(0, 2).map((r) => r.prompt_ids);
+    const rows = prompts.map((_, i) => ({ prompt: i, key: `g${i}` }));
+    const config = GenerationConfig.parse({ temperature: 0, maxTokens: 5 });
+    const onGpu = await gpu.generateRows(prompts, rows, config);
+    assert.deepEqual(onGpu, await cpu.generateRows(prompts, rows, config));
+    assert.ok(gpu.batchStats.rebuilds >= 2, 'the cache was laid out on the device for each prompt');
+    // Two samples of one prompt sharing its prefill, with a compaction when the shorter one stops.
+    const two = await OnnxSampler.load(BUNDLED_MODEL, { device: 'webgpu', slots: 2 });
+    try {
+      const shared = [{ prompt: 0, key: 'a' }, { prompt: 0, key: 'b' }];
+      const sampled = GenerationConfig.parse({ temperature: 1.5, maxTokens: 4 });
+      assert.deepEqual(await two.generateRows(prompts, shared, sampled), await cpu.generateRows(prompts, shared, sampled));
+    } finally {
+      await two.close();
+    }
+  } finally {
+    await gpu.close();
+    await cpu.close();
+  }
+});
+
+test('webgpu without a Vulkan device fails with what to install', { timeout: 120_000 }, async () => {
+  const script = `import { onnx } from './src/models/onnx/index.ts';\nawait onnx({ device: 'webgpu' }).open();`;
+  const run = promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' },
+  });
+  await assert.rejects(run, (e: Error & { stderr: string }) => {
+    assert.match(e.stderr, /device "webgpu" found no GPU adapter/);
+    assert.match(e.stderr, /apt-get install libvulkan1/);
+    assert.match(e.stderr, /VK_ICD_FILENAMES=\/usr\/lib\/chromium\/vk_swiftshader_icd\.json/);
+    return true;
+  });
+});
