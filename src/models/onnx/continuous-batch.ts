@@ -51,6 +51,7 @@ export interface BatcherStats {
 // are trimmed once they are this share of the cache. Both cost a whole-cache copy, so they wait until it pays.
 const COMPACT_SHARE = 0.25;
 const TRIM_SHARE = 0.25;
+const DEVICE_JOIN_SHARE = 0.25;
 const TRIM_MIN = 16;
 
 /**
@@ -172,6 +173,9 @@ export class ContinuousBatcher {
   /** Prefill the waiting prompts that fit in the free slots (in order), then lay the cache out for the next step. */
   private async admit(): Promise<void> {
     let free = this.maxSlots - this.occupied();
+    // On the device every join rebuilds the cache (a few whole-cache copies on the GPU): joins wait until a share
+    // of the slots is free, so they come in groups. On the host a join is a copy of the new rows only.
+    if (this.session.device === 'webgpu' && free < this.maxSlots && free < Math.ceil(this.maxSlots * DEVICE_JOIN_SHARE)) return this.relayout([], null);
     const taken: Group[] = [];
     while (this.waiting.length > 0 && this.waiting[0].rows.length <= free) {
       const g = this.waiting.shift()!;
@@ -230,7 +234,8 @@ export class ContinuousBatcher {
     }
     const holes = next.length - next.filter(Boolean).length;
     let keep = next.map((_, i) => i);
-    if (holes > 0 && holes >= Math.ceil(next.length * COMPACT_SHARE)) keep = keep.filter((i) => next[i]);
+    // Holes are dropped only when nobody waits to fill them.
+    if (holes > 0 && holes >= Math.ceil(next.length * COMPACT_SHARE) && this.waiting.length === 0) keep = keep.filter((i) => next[i]);
     const needed = Math.max(0, ...next.map((s) => (s ? s.cols : 0)));
     const wasted = this.length - needed;
     const length = needed > this.length || (wasted >= TRIM_MIN && wasted >= this.length * TRIM_SHARE) ? needed : this.length;
