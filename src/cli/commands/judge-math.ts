@@ -6,7 +6,7 @@ import { mathPolicy } from '../../judges/math/policy.ts';
 import { MathWorkerPool } from '../../judges/math/worker-pool.ts';
 
 const HELP = `distillery judge math --input cases.jsonl [--output out.jsonl] [--concurrency N] [--timeout-ms MS] [--r1]
-  Each line: {"id"?, "reference" | "gold", "response" | "pred"}. Output lines: {id?, verdict, category, reason, extracted}.
+  Each line: {"id"?, "reference" | "gold", "response" | "pred", "prompt"?}; the prompt names the problem's variables in order. Output lines: {id?, verdict, category, reason, extracted}.
   --r1  the response is R1 output: only the part after </think> counts, and no </think> means no final answer.`;
 
 const asText = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
@@ -34,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
           if (!parts.thinkClosed) return { verdict: 'fail', category: 'no_answer', reason: 'no final answer: the response never closes </think>', extracted: null };
           answer = parts.answer;
         }
-        const v = await pool!.verify(reference, answer);
+        const v = await pool!.verify(reference, answer, asText(row.prompt ?? row.question ?? row.problem) ?? undefined);
         return { verdict: v.verdict, category: v.category, reason: v.reason, extracted: v.extracted };
       },
       {

@@ -5,14 +5,21 @@ import { show } from './parse.ts';
 import type { MathPolicy } from './policy.ts';
 import { ratEq, ratFromDecimal, ratToNumber, type Rational } from './rational.ts';
 
-/** Outcome of comparing a parsed reference with a parsed response. */
+/**
+ * Outcome of comparing a parsed reference with a parsed response: equal, different, or `null` when it can be
+ * neither proven nor evaluated (a value that does not evaluate, equations whose sides cannot be sampled, a form that
+ * is not a set of reals) — the judge reports that as `error`, never as a wrong answer.
+ */
 export interface Comparison {
-  equal: boolean;
+  equal: boolean | null;
   reason: string;
+  /** Not equal because the response names several answers against one (category `hedged`). */
+  hedged?: boolean;
 }
 
 const yes = (reason: string): Comparison => ({ equal: true, reason });
 const no = (reason: string): Comparison => ({ equal: false, reason });
+const undecided = (reason: string): Comparison => ({ equal: null, reason });
 
 /** An answer made of several values (a list, a set, a ± pair), compared order-free. */
 interface Many {
@@ -95,19 +102,54 @@ function asMany(n: Node): Many | null {
   return null;
 }
 
-export function compareAnswers(ref: Node, pred: Node, policy: MathPolicy): Comparison {
+/**
+ * "x < 2 or x > 4": inequalities in one variable joined by "or" describe one set, their union ((−∞, 2) ∪ (4, ∞)),
+ * not a hedge between two answers.
+ */
+function relationsAsUnion(n: Node): Node {
+  if (n.t !== 'list' || !n.or || n.items.length < 2) return n;
+  const inequality = (x: Node) => x.t === 'rel' && x.ops.every((o) => o !== '=' && o !== '~' && o !== 'in');
+  if (!n.items.every(inequality)) return n;
+  const names = new Set(n.items.flatMap((x) => [...freeSymbols(x)]));
+  return names.size === 1 ? { t: 'union', args: n.items } : n;
+}
+
+/** The variable of an assignment `x = 5` (a plain symbol), or null. */
+function assignedVariable(n: Node): string | null {
+  return n.t === 'rel' && n.ops.length === 1 && n.ops[0] === '=' && n.args[0].t === 'sym' && freeSymbols(n.args[1]).size === 0 ? n.args[0].name : null;
+}
+
+/**
+ * "y = 5, x = 2" against a tuple: the values in the order of the problem's variables (`variables`, from the question),
+ * else alphabetical (x before y), so it equals (2, 5). Null when the items are not assignments to distinct variables.
+ */
+function orderedAssignments(items: Node[], variables: readonly string[]): Node[] | null {
+  const names = items.map(assignedVariable);
+  if (names.some((x) => x === null) || new Set(names).size !== names.length) return null;
+  const rank = (name: string) => {
+    const k = variables.indexOf(name);
+    return k >= 0 && names.every((x) => variables.includes(x!)) ? k : Number.NaN;
+  };
+  const known = names.every((x) => !Number.isNaN(rank(x!)));
+  const order = items.map((_, k) => k).sort((a, b) => (known ? rank(names[a]!) - rank(names[b]!) : names[a]!.localeCompare(names[b]!)));
+  return order.map((k) => items[k]);
+}
+
+export function compareAnswers(ref: Node, pred: Node, policy: MathPolicy, variables: readonly string[] = []): Comparison {
+  ref = relationsAsUnion(ref);
+  pred = relationsAsUnion(pred);
   const refMany = asMany(ref);
   const predMany = asMany(pred);
   if (!refMany && !predMany) return compareNodes(ref, pred, policy);
   if (refMany && predMany) return compareMany(refMany, predMany, policy);
   const ordered = (t: Node, m: Many) => t.t === 'tuple' && t.open === '(' && t.close === ')' && !m.hedged && m.items.length === t.items.length;
-  if (predMany && ordered(ref, predMany)) return elementwise((ref as { items: Node[] }).items, predMany.items, policy, 'tuple');
-  if (refMany && ordered(pred, refMany)) return elementwise(refMany.items, (pred as { items: Node[] }).items, policy, 'tuple');
+  if (predMany && ordered(ref, predMany)) return elementwise((ref as { items: Node[] }).items, orderedAssignments(predMany.items, variables) ?? predMany.items, policy, 'tuple');
+  if (refMany && ordered(pred, refMany)) return elementwise(orderedAssignments(refMany.items, variables) ?? refMany.items, (pred as { items: Node[] }).items, policy, 'tuple');
   if (predMany) {
     const c = predMany.items.map((p) => compareNodes(ref, p, policy));
     // "15 39/40 or 639/40": two spellings of one value are no hedge.
-    if (c.every((x) => x.equal)) return yes('every listed value equals the reference');
-    if (predMany.hedged && policy.rejectHedges) return no(`response hedges between ${predMany.items.length} answers (${show(pred)}); the reference is one value`);
+    if (c.every((x) => x.equal === true)) return yes('every listed value equals the reference');
+    if (predMany.hedged && policy.rejectHedges) return { equal: false, hedged: true, reason: `response hedges between ${predMany.items.length} answers (${show(pred)}); the reference is one value` };
     return no(`response lists ${predMany.items.length} values (${show(pred)}); the reference is one value (${show(ref)})`);
   }
   const items = refMany!.items;
@@ -119,7 +161,7 @@ export function compareAnswers(ref: Node, pred: Node, policy: MathPolicy): Compa
 function compareMany(ref: Many, pred: Many, policy: MathPolicy): Comparison {
   const dedupe = (items: Node[]) => {
     const out: Node[] = [];
-    for (const x of items) if (!out.some((y) => compareNodes(y, x, policy).equal)) out.push(x);
+    for (const x of items) if (!out.some((y) => compareNodes(y, x, policy).equal === true)) out.push(x);
     return out;
   };
   const r = dedupe(ref.items);
@@ -127,8 +169,14 @@ function compareMany(ref: Many, pred: Many, policy: MathPolicy): Comparison {
   if (r.length !== p.length) return no(`reference has ${r.length} distinct values, response ${p.length}`);
   const used = new Array<boolean>(p.length).fill(false);
   for (const x of r) {
-    const k = p.findIndex((y, j) => !used[j] && compareNodes(x, y, policy).equal);
-    if (k < 0) return no(`reference value ${show(x)} is missing from the response`);
+    let open: Comparison | null = null;
+    const k = p.findIndex((y, j) => {
+      if (used[j]) return false;
+      const c = compareNodes(x, y, policy);
+      if (c.equal === null) open ??= c;
+      return c.equal === true;
+    });
+    if (k < 0) return open ? undecided(`reference value ${show(x)}: ${(open as Comparison).reason}`) : no(`reference value ${show(x)} is missing from the response`);
     used[k] = true;
   }
   return yes(`same ${r.length} values (order-free)`);
@@ -194,7 +242,7 @@ export function compareNodes(ref: Node, pred: Node, policy: MathPolicy): Compari
   }
   if (ref.t === 'ratio' && pred.t === 'ratio') {
     const q = compareScalars({ t: 'div', num: ref.a, den: ref.b }, { t: 'div', num: pred.a, den: pred.b }, policy);
-    if (q.equal) return q;
+    if (q.equal === true) return q;
     return elementwise([ref.a, ref.b], [pred.a, pred.b], policy, 'ratio');
   }
   if (ref.t === 'ratio') return compareScalars({ t: 'div', num: ref.a, den: ref.b }, pred, policy);
@@ -252,11 +300,13 @@ function kindOf(n: Node): string {
 }
 
 function elementwise(a: Node[], b: Node[], policy: MathPolicy, what: string): Comparison {
+  let open: Comparison | null = null;
   for (let k = 0; k < a.length; k++) {
     const c = compareNodes(a[k], b[k], policy);
-    if (!c.equal) return no(`${what} entry ${k + 1} differs: ${c.reason}`);
+    if (c.equal === false) return no(`${what} entry ${k + 1} differs: ${c.reason}`);
+    if (c.equal === null) open ??= undecided(`${what} entry ${k + 1}: ${c.reason}`);
   }
-  return yes(`same ${what} (${a.length} entries)`);
+  return open ?? yes(`same ${what} (${a.length} entries)`);
 }
 
 function comparePercent(ref: Node, pred: Node, policy: MathPolicy): Comparison {
@@ -264,9 +314,10 @@ function comparePercent(ref: Node, pred: Node, policy: MathPolicy): Comparison {
   if (ref.t === 'percent' && pred.t === 'percent') return compareNodes(ref.arg, pred.arg, policy);
   if (!policy.percentMatchesBare) return no('percent against a bare number');
   const asNumber = compareNodes(inner(ref), inner(pred), policy);
-  if (asNumber.equal) return yes(`${show(ref)} vs ${show(pred)}: percent read as the number`);
+  if (asNumber.equal === true) return yes(`${show(ref)} vs ${show(pred)}: percent read as the number`);
   const asFraction = compareScalars(ref.t === 'percent' ? { t: 'div', num: ref.arg, den: num(100) } : ref, pred.t === 'percent' ? { t: 'div', num: pred.arg, den: num(100) } : pred, policy);
-  return asFraction.equal ? yes(`${show(ref)} vs ${show(pred)}: percent read as a fraction`) : no(`${show(ref)} ≠ ${show(pred)}`);
+  if (asFraction.equal === true) return yes(`${show(ref)} vs ${show(pred)}: percent read as a fraction`);
+  return asNumber.equal === null && asFraction.equal === null ? asFraction : no(`${show(ref)} ≠ ${show(pred)}`);
 }
 
 const num = (n: number): Node => ({ t: 'num', value: ratFromDecimal(String(n))!, decimal: false, digits: 0 });
@@ -314,7 +365,7 @@ export function compareScalars(ref: Node, pred: Node, policy: MathPolicy): Compa
   const symbols = [...new Set([...freeSymbols(ref), ...freeSymbols(pred)])];
   if (symbols.length === 0 && (refDec || predDec) && !(refDec && predDec)) {
     const other = tryEval(refDec ? pred : ref, new Map());
-    if (!other) return no(`cannot evaluate ${show(refDec ? pred : ref)}`);
+    if (!other) return undecided(`cannot evaluate ${show(refDec ? pred : ref)}`);
     const dec = (refDec ?? predDec)!;
     if (other.exact && ratEq(other.exact, dec.value)) return yes(`${show(ref)} = ${show(pred)} exactly`);
     if (other.im !== 0) return no(`${show(ref)} ≠ ${show(pred)}`);
@@ -334,12 +385,12 @@ export function compareScalars(ref: Node, pred: Node, policy: MathPolicy): Compa
   for (const env of envs) {
     const a = tryEval(ref, env);
     const b = tryEval(pred, env);
-    if (!a || !b) return no(`cannot evaluate ${!a ? show(ref) : show(pred)}`);
+    if (!a || !b) return undecided(`cannot evaluate ${!a ? show(ref) : show(pred)}`);
     const same = closeEnough(a, b, policy.relativeTolerance);
     if (same === false) return no(symbols.length ? `${show(ref)} ≠ ${show(pred)} (differ at a sample point)` : `${show(ref)} ≠ ${show(pred)}`);
     if (same === true) decided++;
   }
-  if (decided === 0) return no(`cannot decide ${show(ref)} vs ${show(pred)} numerically (undefined or out of float range)`);
+  if (decided === 0) return undecided(`cannot decide ${show(ref)} vs ${show(pred)} numerically (undefined or out of float range)`);
   return yes(symbols.length ? `${show(ref)} = ${show(pred)} at ${decided} sample points` : `${show(ref)} = ${show(pred)}`);
 }
 
@@ -380,7 +431,7 @@ function ratioSamples(f: Node, g: Node, policy: MathPolicy): number[] | null {
 
 function compareEquations(ref: Rel, pred: Rel, policy: MathPolicy): Comparison {
   const ratios = ratioSamples(difference(ref), difference(pred), policy);
-  if (!ratios) return no(`cannot compare equations ${show(ref)} and ${show(pred)}`);
+  if (!ratios) return undecided(`cannot compare equations ${show(ref)} and ${show(pred)}`);
   const c = ratios[0];
   const constant = Number.isFinite(c) && c !== 0 && ratios.every((x) => Math.abs(x - c) <= 1e-9 * Math.abs(c));
   return constant ? yes(`equations ${show(ref)} and ${show(pred)} are multiples of each other`) : no(`equations ${show(ref)} and ${show(pred)} differ`);
@@ -500,7 +551,7 @@ function criticalPoints(n: Node, out: number[]): void {
 function compareSets(ref: Node, pred: Node, _policy: MathPolicy): Comparison {
   const a = membership(ref);
   const b = membership(pred);
-  if (!a || !b) return no(`cannot read ${!a ? show(ref) : show(pred)} as a set of reals`);
+  if (!a || !b) return undecided(`cannot read ${!a ? show(ref) : show(pred)} as a set of reals`);
   const crit: number[] = [0];
   criticalPoints(ref, crit);
   criticalPoints(pred, crit);

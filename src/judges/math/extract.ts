@@ -14,6 +14,8 @@ export interface Extraction {
   fallback: string | null;
   /** Other, different boxed answers given before the final one (a hedge in a response). */
   otherBoxed: string[];
+  /** Earlier boxed answers the response explicitly corrected before its final one (not a hedge). */
+  corrected?: string[];
 }
 
 interface Boxed {
@@ -70,8 +72,19 @@ function isSeparator(between: string): boolean {
   return others.length === 0 || (others.length === 1 && !discourse.test(others[0]) && words.some(connective));
 }
 
-/** The last run of boxes joined only by separators, as one answer ("a, b, c"), plus the other box contents. */
-function lastBoxedGroup(text: string): { answer: string; others: string[]; end: number } | null {
+/** Words that retract an earlier answer: "Wait, I forgot …", "Correction:", "I made a mistake", "不对，应该是". */
+const CORRECTION =
+  /\b(?:wait|actually|correction|corrected|correcting|mistake|made an error|an error|miscalculat\w*|wrong|incorrect|redo|re-?calculat\w*|recomput\w*|re-?evaluat\w*|on second thought|oops|scratch that|i forgot|forgot to|let me fix|fix(?:ed)? (?:this|that|it)|revis\w*|should (?:have been|be))\b|不对|错了|有误|更正|纠正|修正|重新计算|应该是|忘了/i;
+/** Words that leave the final answer undecided: "maybe", "or perhaps", "I am not sure", "也可能". */
+const UNDECIDED = /\b(?:maybe|perhaps|possibly|not sure|unsure|either|can'?t decide|cannot decide|undecided|could also be|might be|or rather)\b|不确定|也可能|或许|可能是/i;
+
+/**
+ * The last run of boxes joined only by separators, as one answer ("a, b, c"), plus the other box contents. An
+ * earlier box that the text after it explicitly corrects ("Wait, I forgot the last step. Corrected answer: \boxed{15}")
+ * is `corrected`, not a hedge, unless the response ends undecided (a "maybe" or "not sure" after the last
+ * correction, or a "?" right after the final box).
+ */
+function lastBoxedGroup(text: string): { answer: string; others: string[]; corrected: string[]; end: number } | null {
   const boxes = findBoxed(text);
   if (boxes.length === 0) return null;
   let first = boxes.length - 1;
@@ -79,7 +92,18 @@ function lastBoxedGroup(text: string): { answer: string; others: string[]; end: 
   while (first > 0 && isSeparator(text.slice(boxes[first - 1].end, boxes[first].start))) first--;
   const group = boxes.slice(first);
   const joiner = group.length > 1 && /\bor\b|或/.test(text.slice(group[0].end, group[group.length - 1].start)) ? ' or ' : ', ';
-  return { answer: group.map((b) => b.content).join(joiner), others: boxes.slice(0, first).map((b) => b.content), end };
+  const earlier = boxes.slice(0, first);
+  const start = group[0].start;
+  const retracts = (b: Boxed) => {
+    const between = text.slice(b.end, start);
+    const at = between.search(CORRECTION);
+    if (at < 0) return false;
+    // Undecided after the correction, or a question mark right after the final box.
+    return !UNDECIDED.test(between.slice(at) + text.slice(start, end)) && !UNDECIDED.test(text.slice(end)) && !/^\s*\$*\s*\?/.test(text.slice(end));
+  };
+  const corrected = earlier.filter(retracts).map((b) => b.content);
+  const others = earlier.filter((b) => !retracts(b)).map((b) => b.content);
+  return { answer: group.map((b) => b.content).join(joiner), others, corrected, end };
 }
 
 /** Math segments $$…$$, \[…\], $…$, \(…\) in reading order (inline ones may not span lines). */
@@ -174,7 +198,7 @@ export function extractAnswer(input: string): Extraction | null {
   const boxed = lastBoxedGroup(text);
   const phrase = afterLastPhrase(text);
   // The last statement of the answer wins: "… \boxed{255} … The final answer is $10,455$."
-  if (boxed && (!phrase || phrase.at < boxed.end || !/[\d$\\]/.test(phrase.text))) return { text: boxed.answer, source: 'boxed', fallback: lastNumber(boxed.answer), otherBoxed: boxed.others };
+  if (boxed && (!phrase || phrase.at < boxed.end || !/[\d$\\]/.test(phrase.text))) return { text: boxed.answer, source: 'boxed', fallback: lastNumber(boxed.answer), otherBoxed: boxed.others, corrected: boxed.corrected };
   const gsm = text.lastIndexOf('####');
   if (gsm >= 0) {
     const line = text.slice(gsm + 4).split('\n')[0].trim();
@@ -227,4 +251,26 @@ export function choiceOfResponse(answerPart: string): string | null {
   if (/[=+*/^]/.test(s)) return null;
   const alone = [...s.matchAll(/(?<![A-Za-z])([A-HJ-Z])(?![A-Za-z])/g)];
   return alone.length > 0 ? alone[alone.length - 1][1] : null;
+}
+
+const OPTION_LIST = /^(?:both|either|options?|choices?|选项)?\s*\(?([A-Z])\)?((?:\s*(?:,|，|、|;|&|\/|\band\b|\bor\b|\band\/or\b|和|或|及|以及|与)\s*(?:options?\s+|choices?\s+)?\(?[A-Z]\)?(?![A-Za-z]))+)/;
+
+/**
+ * The option letters the final statement names when it names more than one: "B, C", "A or C", "both A and C",
+ * "\boxed{A, C}", "答案是 A 或 C". An answer that names two options hedges, even when one of them is right.
+ */
+export function optionsNamed(answerPart: string): string[] {
+  const boxes = findBoxed(answerPart);
+  let statement: string;
+  if (boxes.length > 0) statement = plain(boxes[boxes.length - 1].content);
+  else {
+    const s = plain(answerPart);
+    const anchors = [...s.matchAll(/(?:answers?|options?|choices?|r[ée]ponse|答案|选项)\s*(?:is|are|est|:|：|是|为)?\s*(?:both|either)?\s*[:：]?\s*/gi)];
+    const last = anchors[anchors.length - 1];
+    statement = last ? s.slice(last.index! + last[0].length) : s.length <= 60 ? s : '';
+  }
+  const m = OPTION_LIST.exec(statement.trim());
+  if (!m) return [];
+  const letters = [m[1], ...[...m[2].matchAll(/(?<![A-Za-z])([A-Z])(?![A-Za-z])/g)].map((x) => x[1])];
+  return [...new Set(letters)];
 }

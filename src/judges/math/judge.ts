@@ -1,4 +1,4 @@
-import type { Prompt } from '../../../schemas/prompt.ts';
+import { promptText, type Prompt } from '../../../schemas/prompt.ts';
 import { responseOf, type Sample } from '../../../schemas/sample.ts';
 import { verdict, type Verdict } from '../../../schemas/verdict.ts';
 import type { Judge } from '../judge.ts';
@@ -51,9 +51,10 @@ export function mathJudge(options: MathJudgeOptions = {}): Judge {
         : verdict('math', 'fail', 'no final answer: the response never closes </think>', { category: 'no_answer' });
     }
     if (parts.answer === '') return verdict('math', 'fail', 'no final answer after </think>', { category: 'no_answer' });
-    if (boundedMathInput(prompt.reference) && boundedMathInput(parts.answer)) return toVerdict(verifyMath(prompt.reference, parts.answer, policy));
+    const question = promptText(prompt);
+    if (boundedMathInput(prompt.reference) && boundedMathInput(parts.answer)) return toVerdict(verifyMath(prompt.reference, parts.answer, policy, question));
     pool ??= new MathWorkerPool(policy, options.workers);
-    return toVerdict(await pool.verify(prompt.reference, parts.answer));
+    return toVerdict(await pool.verify(prompt.reference, parts.answer, question));
   };
   return {
     name: 'math',

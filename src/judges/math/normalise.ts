@@ -12,6 +12,8 @@ const UNICODE: Record<string, string> = {
   '−': '-', '–': '-', '×': '\\times ', '·': '\\cdot ', '÷': '\\div ', '≤': '\\le ', '≥': '\\ge ', '≠': '\\ne ',
   '≈': '\\approx ', 'π': '\\pi ', '∞': '\\infty ', '±': '\\pm ', '∪': '\\cup ', '√': '\\sqrt ', '∈': '\\in ',
   '，': ',', '；': ';', '：': ':', '（': '(', '）': ')', '²': '^2', '³': '^3', '∅': '\\emptyset ', '⋅': '\\cdot ',
+  // A vector ⟨1, 2, 3⟩ is the tuple (1, 2, 3).
+  '⟨': '(', '⟩': ')', '〈': '(', '〉': ')', '∣': '|',
 };
 const UNICODE_RE = new RegExp(`[${Object.keys(UNICODE).join('')}]`, 'g');
 
@@ -27,6 +29,8 @@ export function normaliseLatex(input: string): string {
   s = s.replace(/\\(?:left|right|big|Big|bigg|Bigg|bigl|bigr|Bigl|Bigr|biggl|biggr)(?![a-zA-Z])\s*(\\[{}|]|[()[\]|.])?/g, (_m, d: string | undefined) => (d === '.' || d === undefined ? ' ' : d));
   s = s.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits|mathstrut|strut|hfill|phantom\{[^}]*\})(?![a-zA-Z])/g, ' ');
   s = s.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac');
+  s = s.replace(/\\langle(?![a-zA-Z])/g, '(').replace(/\\rangle(?![a-zA-Z])/g, ')');
+  s = setBuilderCondition(s);
   // Thousands separators LaTeX writers use: 12{,}000 and 12,\!000.
   s = s.replace(/(\d),\\!\s*(?=\d{3})/g, '$1');
   s = s.replace(/\\[!,;:>]|\\ |~/g, ' ');
@@ -38,6 +42,18 @@ export function normaliseLatex(input: string): string {
   s = s.replace(/[\s.。,;:?\\]+$/u, '').replace(/(?<=[\s.])!+$/u, '').trim();
   s = s.replace(/^[\s:：]+/u, '');
   return s.replace(/\s+/g, ' ').replace(/\u0001/g, '\\\\').trim();
+}
+
+/**
+ * A set in set-builder form is the set its condition describes: {y | 0 ≤ y ≤ 1}, \{x \mid x > 2\}, {x : x < 3},
+ * {x ∈ ℝ | x ≥ 0} become the condition (0 ≤ y ≤ 1), which compares as a set of reals ([0, 1]).
+ */
+function setBuilderCondition(s: string): string {
+  return s.replace(/^\s*\\?\{\s*([A-Za-z](?:_\{?\w+\}?)?)\s*(?:\\in\s*\\mathbb\s*\{?R\}?\s*)?(?:\\mid|\||:)\s*((?:[^{}]|\{[^{}]*\})*?)\s*\\?\}\s*$/, (_m, v: string, cond: string) => {
+    const c = cond.trim();
+    // The condition must mention the variable: {x | x > 2}; otherwise leave the braces (a plain set, a group).
+    return new RegExp(`(^|[^A-Za-z\\\\])${v.replace(/[{}\\]/g, '\\$&')}([^A-Za-z]|$)`).test(c) ? c : _m;
+  });
 }
 
 /**

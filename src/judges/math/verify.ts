@@ -1,10 +1,12 @@
 import { ParseError, type Node } from './ast.ts';
-import { compareAnswers } from './compare.ts';
-import { choiceOfReference, choiceOfResponse, extractAnswer, type Extraction } from './extract.ts';
+import { compareAnswers, type Comparison } from './compare.ts';
+import { choiceOfReference, choiceOfResponse, extractAnswer, optionsNamed, type Extraction } from './extract.ts';
 import { normaliseLatex, textKey } from './normalise.ts';
 import { parseExpression, show } from './parse.ts';
 import { DEFAULT_MATH_POLICY, type MathPolicy } from './policy.ts';
 import { ratEq, ratFromDecimal } from './rational.ts';
+import { englishNumber, rewriteCjkNumbers, shiftDecimal } from './number-words.ts';
+import { splitUnit, type Unit } from './units.ts';
 import type { VerdictCategory } from '../../../schemas/verdict.ts';
 
 /** What the math judge decided for one (reference, answer) pair, with what it read on each side. */
@@ -43,14 +45,74 @@ function parseSide(x: Extraction): { node: Node; read: string } | null {
   return null;
 }
 
+const MULTIPLIER_WORDS: Record<string, number> = { hundred: 2, thousand: 3, million: 6, billion: 9, trillion: 12 };
+
+/**
+ * Numbers in words or CJK numerals as digits: "2万" → 20000, "三分之一" → \frac{1}{3}, "2 million" → 2000000,
+ * "twenty-five" → 25. Text without such numbers comes back unchanged.
+ */
+export function spellNumbers(text: string): string {
+  let s = rewriteCjkNumbers(text);
+  s = s.replace(/(?<![\d.])(\d+(?:\.\d+)?)\s+(hundred|thousand|million|billion|trillion)\b/gi, (_m, x: string, w: string) => shiftDecimal(x, MULTIPLIER_WORDS[w.toLowerCase()]));
+  return englishNumber(s) ?? s;
+}
+
+/** The single-letter variables of a problem, in the order they first appear in its math ($x$, \\(y\\)) or text. */
+export function problemVariables(question: string): string[] {
+  const math = [...question.matchAll(/\$\$([\s\S]+?)\$\$|\$([^$]+)\$|\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\]/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? m[4]).join(' ');
+  const source = math.trim() !== '' ? math.replace(/\\[A-Za-z]+/g, ' ') : question.replace(/\b(?:a|I|A)\b/g, ' ');
+  const out: string[] = [];
+  for (const m of source.matchAll(/(?<![A-Za-z\\])([A-Za-z])(?![A-Za-z])/g)) if (!out.includes(m[1])) out.push(m[1]);
+  return out;
+}
+
+const withText = (x: Extraction, text: string): Extraction => (text === x.text ? x : { ...x, text, fallback: x.fallback === null ? null : spellNumbers(x.fallback) });
+
+function scaled(value: Node, unit: Unit): Node {
+  return { t: 'mul', args: [value, parseExpression(unit.factor)] };
+}
+
+const SCALAR_KINDS = new Set(['num', 'sym', 'const', 'add', 'mul', 'neg', 'div', 'pow', 'fn']);
+
+/**
+ * Answers with units. Both sides with units: another dimension is a unit mismatch (5 m vs 5 s); the same dimension
+ * converts (50 mm = 5 cm, 180 minutes = 3 hours), and the same number in another unit is a unit mismatch (5 m vs
+ * 5 cm). Degrees against a bare radian expression with π convert (30° = π/6). Null when units do not decide: then the
+ * parser reads the answer as before (a unit on one side only is dropped: 10 cm = 10).
+ */
+function compareUnits(ref: Extraction, pred: Extraction, policy: MathPolicy, extracted: MathVerification['extracted']): MathVerification | null {
+  const ru = splitUnit(ref.text);
+  const pu = splitUnit(pred.text);
+  if (!ru && !pu) return null;
+  const said = (x: { value: string; unit: Unit }) => `${x.value} ${x.unit.text}`;
+  if (ru && pu && ru.unit.dimension !== pu.unit.dimension) {
+    return { verdict: 'fail', category: 'unit_mismatch', reason: `units differ: ${said(ru)} is ${ru.unit.dimension}, ${said(pu)} is ${pu.unit.dimension}`, extracted };
+  }
+  const radians = (x: Extraction) => /\\pi|π|\bpi\b/.test(x.text);
+  const degreesAgainstRadians = (u: typeof ru, other: Extraction) => u !== null && u.unit.dimension === 'angle' && u.unit.factor !== '1' && radians(other) && splitUnit(other.text) === null;
+  if (!(ru && pu) && !degreesAgainstRadians(ru, pred) && !degreesAgainstRadians(pu, ref)) return null;
+  const rv = parseSide(ru ? { ...ref, text: ru.value } : ref);
+  const pv = parseSide(pu ? { ...pred, text: pu.value } : pred);
+  if (!rv || !pv || !SCALAR_KINDS.has(rv.node.t) || !SCALAR_KINDS.has(pv.node.t)) return null;
+  const sameFactor = ru && pu && ru.unit.factor === pu.unit.factor;
+  const c: Comparison = sameFactor ? compareAnswers(rv.node, pv.node, policy) : compareAnswers(ru ? scaled(rv.node, ru.unit) : rv.node, pu ? scaled(pv.node, pu.unit) : pv.node, policy);
+  const sides = `${ru ? said(ru) : ref.text} vs ${pu ? said(pu) : pred.text}`;
+  if (c.equal === true) return { verdict: 'pass', category: 'ok', reason: `${sides}: equal after converting units`, extracted };
+  if (c.equal === null) return { verdict: 'error', category: 'undecidable', reason: `undecidable: ${sides}: ${c.reason}`, extracted };
+  if (!sameFactor && compareAnswers(rv.node, pv.node, policy).equal === true) {
+    return { verdict: 'fail', category: 'unit_mismatch', reason: `${sides}: the same number in another unit`, extracted };
+  }
+  return { verdict: 'fail', category: 'wrong_answer', reason: `${sides}: ${c.reason}${sameFactor ? '' : ' (after converting units)'}`, extracted };
+}
+
 /**
  * Judge `answer` (the final-answer part of a response; for R1 output, what follows `</think>`) against
  * `reference` (a bare answer or a worked solution). Synchronous and pure; the worker pool adds the time limit.
  */
-export function verifyMath(reference: string, answer: string, policy: MathPolicy = DEFAULT_MATH_POLICY): MathVerification {
-  const ref = extractAnswer(reference);
+export function verifyMath(reference: string, answer: string, policy: MathPolicy = DEFAULT_MATH_POLICY, question?: string): MathVerification {
+  let ref = extractAnswer(reference);
   if (!ref || ref.text.trim() === '') return { verdict: 'error', category: 'unparseable_reference', reason: 'the reference has no answer that can be read', extracted: { reference: null, response: null } };
-  const pred = answer.trim() === '' ? null : extractAnswer(answer);
+  let pred = answer.trim() === '' ? null : extractAnswer(answer);
   const extracted: MathVerification['extracted'] = { reference: ref.text, response: pred?.text ?? null };
   const refChoice = choiceOfReference(ref.text);
   if (refChoice) {
@@ -58,6 +120,11 @@ export function verifyMath(reference: string, answer: string, policy: MathPolicy
     if (chosen !== null || !/[=+*/^]/.test(answer)) {
       extracted.response = chosen;
       if (chosen === null) return { verdict: 'fail', category: 'no_answer', reason: `reference is option ${refChoice}; the response names no option`, extracted };
+      const named = optionsNamed(answer);
+      if (named.length > 1) {
+        extracted.response = named.join(', ');
+        return { verdict: 'fail', category: 'hedged', reason: `the response names ${named.length} options (${named.join(', ')}); the reference is option ${refChoice}`, extracted };
+      }
       return chosen === refChoice
         ? { verdict: 'pass', category: 'ok', reason: `option ${chosen}`, extracted }
           : { verdict: 'fail', category: 'wrong_answer', reason: `response chose ${chosen}, reference is ${refChoice}`, extracted };
@@ -75,6 +142,12 @@ export function verifyMath(reference: string, answer: string, policy: MathPolicy
     }
   }
 
+  // Numbers in words and CJK numerals, then units.
+  ref = withText(ref, spellNumbers(ref.text));
+  pred = withText(pred, spellNumbers(pred.text));
+  const byUnits = compareUnits(ref, pred, policy, extracted);
+  if (byUnits) return byUnits;
+
   // Fast path: two plain numbers compare exactly without the parser.
   const a = normaliseLatex(ref.text);
   const b = normaliseLatex(pred.text);
@@ -90,18 +163,19 @@ export function verifyMath(reference: string, answer: string, policy: MathPolicy
   else return { verdict: 'error', category: 'unparseable_reference', reason: `the reference answer cannot be parsed: ${JSON.stringify(ref.text.slice(0, 120))}`, extracted };
   const predParsed = parseSide(pred);
   const predNode: Node = predParsed ? predParsed.node : { t: 'text', value: pred.text };
-  let c = compareAnswers(refNode, predNode, policy);
-  if (!c.equal) {
+  let c = compareAnswers(refNode, predNode, policy, question ? problemVariables(question) : []);
+  if (c.equal !== true) {
     const refAlt = alternativeReading(ref);
     const predAlt = alternativeReading(pred);
     for (const [r, p] of [[refAlt, predNode], [refNode, predAlt], [refAlt, predAlt]] as const) {
       if (!r || !p) continue;
       const alt = compareAnswers(r, p, policy);
-      if (alt.equal) {
+      if (alt.equal === true) {
         c = { equal: true, reason: `${alt.reason} (reading "a,b" as a list)` };
         break;
       }
     }
   }
-  return { verdict: c.equal ? 'pass' : 'fail', category: c.equal ? 'ok' : 'wrong_answer', reason: c.reason, extracted };
+  if (c.equal === null) return { verdict: 'error', category: 'undecidable', reason: `undecidable: ${c.reason}`, extracted };
+  return { verdict: c.equal ? 'pass' : 'fail', category: c.equal ? 'ok' : c.hedged ? 'hedged' : 'wrong_answer', reason: c.reason, extracted };
 }

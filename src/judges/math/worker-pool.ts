@@ -8,6 +8,7 @@ interface Job {
   id: number;
   reference: string;
   answer: string;
+  question?: string;
   resolve: (v: MathVerification) => void;
 }
 
@@ -33,10 +34,11 @@ export class MathWorkerPool {
     private readonly size = Math.max(1, availableParallelism()),
   ) {}
 
-  verify(reference: string, answer: string): Promise<MathVerification> {
+  /** `question`, when given, names the problem's variables in order ("y = 5, x = 2" against (2, 5)). */
+  verify(reference: string, answer: string, question?: string): Promise<MathVerification> {
     if (this.closed) return Promise.reject(new Error('math judge: worker pool is closed'));
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, reference, answer, resolve });
+      this.queue.push({ id: this.nextId++, reference, answer, question, resolve });
       this.pump();
     });
   }
@@ -80,7 +82,7 @@ export class MathWorkerPool {
     slot.job = job;
     slot.worker.ref(); // a job in flight keeps the process alive until it answers
     slot.timer = setTimeout(() => this.replace(slot, `timed out after ${this.policy.timeoutMs} ms`, 'timeout'), this.policy.timeoutMs);
-    slot.worker.postMessage({ id: job.id, reference: job.reference, answer: job.answer, policy: this.policy });
+    slot.worker.postMessage({ id: job.id, reference: job.reference, answer: job.answer, question: job.question, policy: this.policy });
   }
 
   private finish(slot: Slot, result: MathVerification): void {

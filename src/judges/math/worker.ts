@@ -7,12 +7,13 @@ export interface VerifyRequest {
   id: number;
   reference: string;
   answer: string;
+  question?: string;
   policy: MathPolicy;
 }
 
 parentPort!.on('message', (req: VerifyRequest) => {
   try {
-    parentPort!.postMessage({ id: req.id, result: verifyMath(req.reference, req.answer, req.policy) });
+    parentPort!.postMessage({ id: req.id, result: verifyMath(req.reference, req.answer, req.policy, req.question) });
   } catch (e) {
     parentPort!.postMessage({
       id: req.id,
