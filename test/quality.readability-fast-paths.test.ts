@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { repetition, tokensOf } from '../src/judges/readability/repetition.ts';
 import { proseOf, scriptOf, wordsOf } from '../src/judges/readability/prose.ts';
 import { codePointLength, wallOfText } from '../src/judges/readability/wall-of-text.ts';
+import { withoutNotation } from '../src/judges/readability/notation.ts';
 import { isSpaceUnit } from '../src/judges/readability/chars.ts';
 import { languageConsistency, guessLanguage } from '../src/judges/readability/language.ts';
 import { summaryOf } from '../src/judges/readability/summary.ts';
@@ -150,7 +151,8 @@ test('n-grams whose hashes collide are told apart by their text, inside and outs
 /** Language consistency by the definition, for script languages: regex words, then the longest non-target run. */
 function consistencyByRegex(reasoning: string, target: 'en' | 'zh' | 'ja' | 'ko') {
   const scripts = { en: ['latin'], zh: ['han'], ja: ['han', 'kana'], ko: ['hangul', 'han'] }[target];
-  const prose = proseOf(reasoning);
+  // CJK targets leave out notation written in Latin letters (formulas, function names, units, labels).
+  const prose = target === 'en' ? proseOf(reasoning) : withoutNotation(proseOf(reasoning));
   const words = wordsByRegex(prose);
   if (words.length === 0) return { target, share: 1, words: 0, longestForeignRun: 0, foreignRunSample: '', method: 'script' };
   let inTarget = 0;

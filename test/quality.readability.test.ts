@@ -53,7 +53,7 @@ ${'Wait, let me check that again. If x = 3 then 3x + 2 = 9 + 2 = 11, which match
 
 x = 3`;
 
-// One paragraph of ~1,100 characters with no break; judged with maxParagraphChars 800 (the default, 3000, is
+// One paragraph of ~1,100 characters with no break; judged with maxParagraphChars 800 (the default, 2000, is
 // checked on real texts in test/conformance/quality.readability-real.test.ts).
 const WALL = `<think>
 The committee has a chair, a secretary and three ordinary members, and they must come from a club of nine people in which two of the people refuse to serve together, so I first count all committees without the restriction and then remove the bad ones. Choosing the chair can be done in nine ways and the secretary in eight ways after that, and the three ordinary members are an unordered group drawn from the seven people left, which is thirty-five choices, so the total without the restriction is nine times eight times thirty-five, or two thousand five hundred and twenty. Now for the committees that contain both of the quarrelling people: either one of them is the chair and the other the secretary, or one of them holds an office and the other is an ordinary member, or both are ordinary members, and each of these cases has to be counted separately because the number of ways to fill the remaining seats differs between them, which is the part where it is easy to slip and count a committee twice.

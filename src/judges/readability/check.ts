@@ -3,9 +3,9 @@ import { splitResponse } from '../response.ts';
 import { codeBlocks } from './code-blocks.ts';
 import { baseLanguage, guessLanguage, isScriptLanguage, languageConsistency, type LanguageIdentifier } from './language.ts';
 import { repetition } from './repetition.ts';
-import { summaryOf } from './summary.ts';
+import { notASummary, summaryOf } from './summary.ts';
 import { truncation } from './truncation.ts';
-import { wallOfText } from './wall-of-text.ts';
+import { weightedWall } from './wall-of-text.ts';
 
 // The checks themselves, apart from the judge (index.ts): the worker thread loads only this, so the judge's
 // main-thread helpers (the compact identifier, the pool) stay out of its bundle.
@@ -27,7 +27,10 @@ export interface ReadabilityThresholds {
   maxNgramRepeats?: number;
   /** Fail when this share or more of the n-grams repeat an earlier one. */
   maxDuplicateShare?: number;
-  /** Fail when a paragraph is longer than this (characters). */
+  /**
+   * Fail when a prose paragraph weighs more than this many English letters: a Han character weighs 2.3, kana and
+   * hangul 1.6 (so the default 2,000 is ~870 Chinese characters); lists and tables of short lines are not walls.
+   */
   maxParagraphChars?: number;
   /** Domains where code blocks in the reasoning are fine. */
   codeDomains?: string[];
@@ -43,7 +46,7 @@ export const DEFAULT_READABILITY: Required<Omit<ReadabilityThresholds, 'language
   repetitionN: 12,
   maxNgramRepeats: 16,
   maxDuplicateShare: 0.5,
-  maxParagraphChars: 3000,
+  maxParagraphChars: 2000,
   codeDomains: ['code'],
   minSummaryWords: 1,
   prefilledThink: false,
@@ -115,8 +118,11 @@ export function checkReadability(input: ReadabilityInput, thresholds: Readabilit
   if (rep.maxNgramCount >= t.maxNgramRepeats) defects.push({ kind: 'repetition-loop', reason: `a ${t.repetitionN}-token passage occurs ${rep.maxNgramCount} times: "${rep.sample}"` });
   else if (dupShare >= t.maxDuplicateShare) defects.push({ kind: 'repetition-loop', reason: `${pct(dupShare)} of the text repeats earlier passages` });
 
-  const wall = wallOfText(response);
-  if (wall.longestParagraph > t.maxParagraphChars) defects.push({ kind: 'wall-of-text', reason: `a paragraph of ${wall.longestParagraph} characters (maximum ${t.maxParagraphChars}): "${wall.sample}…"` });
+  const wall = weightedWall(response);
+  if (wall.weight > t.maxParagraphChars) {
+    const weighs = wall.weight === wall.chars ? '' : `, weighing ${wall.weight} English letters`;
+    defects.push({ kind: 'wall-of-text', reason: `a paragraph of ${wall.chars} characters${weighs} (maximum ${t.maxParagraphChars}): "${wall.sample}…"` });
+  }
 
   const code = codeBlocks(parts.reasoning);
   const domain = input.domain ?? 'general';
@@ -131,6 +137,9 @@ export function checkReadability(input: ReadabilityInput, thresholds: Readabilit
   const summary = summaryOf(parts.answer);
   if (parts.thinkClosed && summary.words < t.minSummaryWords) {
     defects.push({ kind: 'no-summary', reason: summary.present ? `summary after </think> has ${summary.words} word(s) (minimum ${t.minSummaryWords})` : 'nothing after </think>: no summary or answer' });
+  } else if (parts.thinkClosed) {
+    const problem = notASummary(parts.answer);
+    if (problem) defects.push({ kind: 'no-summary', reason: problem });
   } else if (!parts.thinkClosed && !thinkOpened) {
     defects.push({ kind: 'no-summary', reason: 'no </think>: the reasoning and the summary cannot be told apart' });
   }
@@ -142,7 +151,8 @@ export function checkReadability(input: ReadabilityInput, thresholds: Readabilit
     metrics: {
       language: { share: lang.share, words: lang.words, longest_foreign_run: lang.longestForeignRun, method: lang.method },
       repetition: { n: t.repetitionN, max_ngram_count: rep.maxNgramCount, duplicate_share: dupShare },
-      longest_paragraph: wall.longestParagraph,
+      longest_paragraph: wall.chars,
+      paragraph_weight: wall.weight,
       code_blocks: code.fenced,
       truncation: trunc.sign,
       summary_words: summary.words,

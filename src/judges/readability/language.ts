@@ -1,4 +1,6 @@
 import { SCRIPTS } from './chars.ts';
+import { withoutNotation } from './notation.ts';
+import { foreignLatinSentences } from './latin-languages.ts';
 import { proseOf, scannedWords, scanWords, scriptOf, type Script, type Word } from './prose.ts';
 
 /**
@@ -30,6 +32,8 @@ const SCRIPT_LANGS: Record<string, readonly Script[]> = {
   ja: ['han', 'kana'],
   ko: ['hangul', 'han'],
 };
+
+const NON_LATIN_SCRIPT_LANGS = new Set(['zh', 'ja', 'ko']);
 
 export const isScriptLanguage = (lang: string): boolean => lang in SCRIPT_LANGS;
 
@@ -78,7 +82,8 @@ function classify(prose: string, words: Word[], target: string, identify?: Langu
 
 export function languageConsistency(reasoning: string, targetLanguage: string, identify?: LanguageIdentifier): LanguageConsistency {
   const target = baseLanguage(targetLanguage);
-  const prose = proseOf(reasoning);
+  // In a CJK derivation, formulas, function names, units and labels written in Latin letters are notation, not English.
+  const prose = NON_LATIN_SCRIPT_LANGS.has(target) ? withoutNotation(proseOf(reasoning)) : proseOf(reasoning);
   const method = isScriptLanguage(target) ? 'script' : 'identifier';
   const count = scanWords(prose);
   if (count === 0) return { target, share: 1, words: 0, longestForeignRun: 0, foreignRunSample: '', method };
@@ -90,6 +95,19 @@ export function languageConsistency(reasoning: string, targetLanguage: string, i
     let mask = 0;
     for (const s of scripts) mask |= 1 << SCRIPTS.indexOf(s);
     isTarget = (k) => ((mask >> script[k]) & 1) === 1;
+    if (target === 'en') {
+      // French (German, Spanish …) sentences are Latin script too: told apart by their function words.
+      const foreign = foreignLatinSentences(prose, start, end, count);
+      if (foreign.length > 0) {
+        const inScript = isTarget;
+        let f = 0;
+        isTarget = (k) => {
+          while (f < foreign.length && foreign[f].end <= start[k]) f++;
+          const inForeign = f < foreign.length && foreign[f].start <= start[k];
+          return inScript(k) && !inForeign;
+        };
+      }
+    }
   } else {
     const words = new Array<Word>(count);
     for (let k = 0; k < count; k++) words[k] = { text: prose.slice(start[k], end[k]), script: SCRIPTS[script[k]], at: start[k] };

@@ -80,3 +80,52 @@ export function wallOfText(text: string): WallOfText {
   }
   return { longestParagraph: bestLength, paragraphs, sample: src.slice(bestStart, Math.min(bestEnd, bestStart + 60)) };
 }
+
+/**
+ * What one character of a script carries, against a letter of English (measured on parallel human translations, see
+ * docs/quality.md): a Han character ~2.3 letters, a kana or hangul character ~1.6. A paragraph's weight is the sum,
+ * so one threshold holds for every script: 2,000 weighs the same as ~870 Chinese characters.
+ */
+export const HAN_WEIGHT = 2.3;
+export const KANA_HANGUL_WEIGHT = 1.6;
+
+function weightOf(c: number): number {
+  if (c < 0x2e80) return 1;
+  if ((c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x20000 && c <= 0x3134f)) return HAN_WEIGHT;
+  if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f)) return KANA_HANGUL_WEIGHT;
+  return 1;
+}
+
+/** The heaviest paragraph, by script weight; lists, tables and one-step-a-line derivations are not walls. */
+export interface WeightedWall {
+  /** Weight of the heaviest prose paragraph, in English-letter equivalents (rounded). */
+  weight: number;
+  /** Its length in code points. */
+  chars: number;
+  sample: string;
+}
+
+/** A paragraph of at least this many lines, averaging at most LINE_WEIGHT each, is structured (a table, a list). */
+const STRUCTURED_LINES = 5;
+const LINE_WEIGHT = 100;
+
+export function weightedWall(text: string): WeightedWall {
+  const src = text.includes('```') || text.includes('~~~') ? text.replace(FENCED_CODE, '\n\n') : text;
+  let best: WeightedWall = { weight: 0, chars: 0, sample: '' };
+  for (const raw of src.split(/\n[ \t]*\n/)) {
+    const p = raw.trim();
+    if (p === '' || p.length <= best.weight / HAN_WEIGHT) continue; // cannot outweigh the best
+    let weight = 0;
+    let chars = 0;
+    let lines = 1;
+    for (const ch of p) {
+      const c = ch.codePointAt(0)!;
+      if (c === 0x0a) lines++;
+      weight += weightOf(c);
+      chars++;
+    }
+    if (lines >= STRUCTURED_LINES && weight / lines <= LINE_WEIGHT) continue;
+    if (weight > best.weight) best = { weight: Math.round(weight), chars, sample: p.slice(0, 60) };
+  }
+  return best;
+}
