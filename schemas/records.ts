@@ -42,7 +42,13 @@ export const DistillRecord = z.object({
   prompt: z.string(),
   prompt_messages: z.array(ChatMessage),
   reasoning: z.string(),
+  /** The text after `</think>` as written (markup included: `<answer>19</answer>`, `\boxed{29}`). */
   answer: z.string(),
+  /**
+   * The final answer extracted from it: what the math judge read (`detail.extractedResponse`), else the `<answer>`
+   * content or the last `\boxed{}`; null when there is none.
+   */
+  final_answer: z.string().nullable(),
   reference: z.string().nullable(),
   teacher: z.string(),
   temperature: z.number(),

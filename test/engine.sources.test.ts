@@ -28,6 +28,9 @@ test('column mappings: the common HF layouts and an explicit mapping', () => {
   assert.equal(g.reference, '1205');
   assert.equal(g.meta.solution, 'She has 1,200 + 5.\n#### 1,205');
   assert.deepEqual(g.messages[0], { role: 'system', content: 'Think first.' });
+  // A GSM8K-style row without "#### n": quarantined with a reason, never the whole solution as the reference.
+  assert.throws(() => rowToPrompt({ question: 'How many?', answer: 'She has 1,200 + 5 = 1,205 apples.' }, { source: 's' }), (e: Error & { category?: string }) => e.category === 'no-reference' && /#### <number>/.test(e.message));
+  assert.throws(() => rowToPrompt({ question: 'How many?', answer: 'She has 5.\n####   ' }, { source: 's' }), /no final "#### <number>"/);
   const p = rowToPrompt({ prompt: 'Say hi', reference: 'hi', id: 7 }, { source: 's' });
   assert.deepEqual([p.id, p.reference], ['7', 'hi']);
   const c = rowToPrompt({ messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: 'A.' }] }, { source: 's' });

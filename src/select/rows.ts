@@ -4,7 +4,7 @@ import { promptText, type Prompt } from '../../schemas/prompt.ts';
 import type { DistillRecord, PrefRecord, SampleRecord, SftRecord } from '../../schemas/records.ts';
 import { responseOf, type Sample } from '../../schemas/sample.ts';
 import type { Verdict } from '../../schemas/verdict.ts';
-import { splitResponse } from '../judges/response.ts';
+import { lastBoxed, splitResponse } from '../judges/response.ts';
 import type { JudgedSample, PromptSelection } from './policy.ts';
 
 /** The corpus rows of one prompt (never split across commits). */
@@ -70,6 +70,15 @@ export function sftRecord(prompt: Prompt, sample: Sample, reward: number | null,
   };
 }
 
+/** The extracted final answer of a sample: what the math judge read, else the `<answer>` content or last box. */
+export function finalAnswerOf(verdicts: readonly Verdict[], answer: string): string | null {
+  const read = verdicts.find((v) => v.judge === 'math')?.detail?.extractedResponse;
+  if (typeof read === 'string' && read !== '') return read;
+  const tag = /<answer>([\s\S]*?)(?:<\/answer>|$)/.exec(answer);
+  if (tag && tag[1].trim() !== '') return lastBoxed(tag[1]) ?? tag[1].trim();
+  return lastBoxed(answer);
+}
+
 export function distillRecord(prompt: Prompt, judged: JudgedSample, passRate: number, ctx: RowContext, text: SampleText = sampleText(judged.sample)): DistillRecord {
   const { sample } = judged;
   const { reasoning, answer } = text;
@@ -80,6 +89,7 @@ export function distillRecord(prompt: Prompt, judged: JudgedSample, passRate: nu
     prompt_messages: prompt.messages,
     reasoning,
     answer,
+    final_answer: finalAnswerOf(judged.verdicts, answer),
     reference: prompt.reference,
     teacher: sample.model,
     temperature: ctx.generation.temperature,

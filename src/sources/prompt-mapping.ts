@@ -40,7 +40,7 @@ export interface MappingOptions {
 /** A row the mapping could not turn into a prompt: reason category (quarantine counts by it) and message. */
 export class RowError extends Error {
   constructor(
-    readonly category: 'missing-field' | 'wrong-type' | 'empty-prompt' | 'invalid-utf8' | 'invalid',
+    readonly category: 'missing-field' | 'wrong-type' | 'empty-prompt' | 'invalid-utf8' | 'no-reference' | 'invalid',
     message: string,
   ) {
     super(message);
@@ -131,10 +131,11 @@ export function rowToPrompt(row: unknown, opts: MappingOptions): Prompt {
 
   if (m.gsm8k && reference !== null) {
     const n = gsm8kReference(reference);
-    if (n !== null) {
-      meta.solution = reference;
-      reference = n;
-    }
+    // Without `#### n` the whole worked solution would become the reference, and every sample would be judged against
+    // prose: the row is quarantined instead.
+    if (n === null || n === '') throw new RowError('no-reference', `GSM8K-style "answer" has no final "#### <number>" line to take the reference from: "${reference.slice(-60).replace(/\s+/g, ' ').trim()}"`);
+    meta.solution = reference;
+    reference = n;
   }
   for (const col of m.meta ?? []) {
     const v = r[col];

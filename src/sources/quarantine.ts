@@ -14,6 +14,7 @@ export type QuarantineCategory =
   | 'missing-field'
   | 'wrong-type'
   | 'duplicate-id'
+  | 'no-reference'
   | 'invalid';
 
 export function quarantineItem(file: string, line: number, category: QuarantineCategory, message: string, raw: string): SourceItem {

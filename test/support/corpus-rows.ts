@@ -5,6 +5,7 @@
 import type { ChunkRows } from '../../src/sinks/build-store.ts';
 import type { DistillRecord, PrefRecord, SampleRecord, SftRecord } from '../../schemas/records.ts';
 import { mulberry32 } from './seeded-random.ts';
+import { lastBoxed } from '../../src/judges/response.ts';
 
 const WORDS = (
   'the a of to and in is that we for it be this with as so by then let now first next since therefore thus ' +
@@ -109,6 +110,7 @@ export function promptRows(p: number, opts: { k?: number; meanChars?: number; se
     prompt_messages: [{ role: 'user', content: prompt }],
     reasoning: best.reasoning,
     answer: best.answer,
+    final_answer: lastBoxed(best.answer),
     reference,
     teacher: 'replay',
     temperature: 0.8,
