@@ -89,6 +89,8 @@ export function readUnit(phrase: string): Base | null {
   return { dimension: `length^${power}`, factor: `(${base.factor})^${power}` };
 }
 
+const UNIT_END = /(?:[A-Za-z\u3400-\u9fff°¢}²³]|\^\s*\{?\s*[23])[\s.。,;:!$]*$/u;
+
 /** Unit spellings that wrap the unit: \text{ cm}, \mathrm{kg}, \mbox{ hours}, \textrm{m}, \operatorname{cm}. */
 const WRAPPED = /\\(?:text|mathrm|mbox|textrm|rm|operatorname|textnormal|mathit)\s*\{([^{}]*)\}/g;
 
@@ -97,6 +99,8 @@ const WRAPPED = /\\(?:text|mathrm|mbox|textrm|rm|operatorname|textnormal|mathit)
  * unit (so "5 apples", "x cm" with no number before, or "5m" keep their meaning for the parser).
  */
 export function splitUnit(answer: string): { value: string; unit: Unit } | null {
+  // A unit ends the answer in a letter, a CJK character, a brace (\text{cm}), a degree sign or a power (cm^2).
+  if (!UNIT_END.test(answer)) return null;
   let s = answer.trim().replace(/[\s.。,;:!]+$/u, '').replace(/^\$+|\$+$/g, '').trim();
   // Degrees have their own spellings: 30^\circ, 30^{\circ}, 30°, 30\degree.
   const deg = /(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|°|\\degree(?![a-zA-Z]))\s*$/.exec(s);

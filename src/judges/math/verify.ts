@@ -45,6 +45,7 @@ function parseSide(x: Extraction): { node: Node; read: string } | null {
   return null;
 }
 
+const WORDY = /[a-zA-Z\u3400-\u9fff]/;
 const MULTIPLIER_WORDS: Record<string, number> = { hundred: 2, thousand: 3, million: 6, billion: 9, trillion: 12 };
 
 /**
@@ -52,6 +53,8 @@ const MULTIPLIER_WORDS: Record<string, number> = { hundred: 2, thousand: 3, mill
  * "twenty-five" → 25. Text without such numbers comes back unchanged.
  */
 export function spellNumbers(text: string): string {
+  // Words and numerals need letters or CJK characters: most answers (digits, LaTeX numbers) have neither.
+  if (!WORDY.test(text)) return text;
   let s = rewriteCjkNumbers(text);
   s = s.replace(/(?<![\d.])(\d+(?:\.\d+)?)\s+(hundred|thousand|million|billion|trillion)\b/gi, (_m, x: string, w: string) => shiftDecimal(x, MULTIPLIER_WORDS[w.toLowerCase()]));
   return englishNumber(s) ?? s;
