@@ -3,7 +3,7 @@
  * `run(argv: string[]): Promise<number>` (the exit code); this file only dispatches.
  */
 const COMMANDS: Record<string, string> = {
-  run: 'run a pipeline: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N] [--reuse PREV_DIR] [--backend openai --base-url URL --model NAME] [--json]',
+  run: 'run a pipeline: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N|auto[/N]] [--reuse PREV_DIR] [--backend openai --base-url URL --model NAME] [--json]',
   inspect: 'summarise a build directory through DuckDB: distillery inspect DIR [--json]',
   judge: 'judge a JSONL file on its own: distillery judge math|code|format|readability|generative --input F [--output F]',
   batch: 'offline batch files: distillery batch export <pipeline.ts> --out F | batch import <pipeline.ts> --results F… --out DIR',

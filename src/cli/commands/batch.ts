@@ -12,7 +12,8 @@ import { batchOptions, batchRequestWriter } from '../../models/openai/batch-requ
 import { BatchResultIndex } from '../../models/openai/batch-results.ts';
 import { promptsInScope, resultsPrefix, type ScopeOptions } from '../../models/openai/batch-scope.ts';
 import { openai } from '../../models/openai/index.ts';
-import { parseShard, type ShardSpec } from '../../sources/shard.ts';
+import type { ShardSpec } from '../../sources/shard.ts';
+import { shardFlag } from '../../cluster/scheduler-shard.ts';
 import { parseCli, UsageError } from '../args.ts';
 import { applyBackendOverride, BACKEND_OVERRIDE_FLAGS, openaiBackendOf } from '../backend-override.ts';
 
@@ -52,7 +53,7 @@ function scopeFlags(command: string, values: { limit?: string; shard?: string })
   let shard: ShardSpec | undefined;
   if (values.shard !== undefined) {
     try {
-      shard = parseShard(values.shard);
+      shard = shardFlag(values.shard);
     } catch (e) {
       throw new UsageError(`${command}: ${(e as Error).message}`);
     }

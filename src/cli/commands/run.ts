@@ -2,7 +2,8 @@ import { parseCli, UsageError } from '../args.ts';
 import { loadPipeline } from '../../pipeline/load-pipeline.ts';
 import { runPipeline, type Progress } from '../../pipeline/engine.ts';
 import { formatReport, progressJson, progressLine } from '../../pipeline/progress.ts';
-import { parseShard, type ShardSpec } from '../../sources/shard.ts';
+import type { ShardSpec } from '../../sources/shard.ts';
+import { isAutoShard, shardFlag } from '../../cluster/scheduler-shard.ts';
 import { applyBackendOverride, BACKEND_OVERRIDE_FLAGS } from '../backend-override.ts';
 import { reuseSamples } from '../../models/reuse-backend.ts';
 
@@ -10,7 +11,7 @@ import { reuseSamples } from '../../models/reuse-backend.ts';
 const LOG_SECONDS = Number(process.env.DISTILLERY_LOG_SECONDS ?? 5);
 
 /**
- * `distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N] [--reuse PREV_DIR] [--json]`. Exit 0 when done, 130 when stopped by
+ * `distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N|auto[/N]] [--reuse PREV_DIR] [--json]`. Exit 0 when done, 130 when stopped by
  * Ctrl-C / SIGTERM (what was done is committed; the same command resumes), 1 on a config or run error.
  */
 export async function run(argv: string[]): Promise<number> {
@@ -22,7 +23,7 @@ export async function run(argv: string[]): Promise<number> {
     reuse: { type: 'string' },
     ...BACKEND_OVERRIDE_FLAGS,
   });
-  if (positionals.length !== 1) throw new UsageError('run: expected one pipeline file: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N]');
+  if (positionals.length !== 1) throw new UsageError('run: expected one pipeline file: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N|auto[/N]]');
   if (!values.out) throw new UsageError('run: --out DIR is required');
   let limit: number | undefined;
   if (values.limit !== undefined) {
@@ -32,10 +33,11 @@ export async function run(argv: string[]): Promise<number> {
   let shard: ShardSpec | undefined;
   if (values.shard !== undefined) {
     try {
-      shard = parseShard(values.shard);
+      shard = shardFlag(values.shard);
     } catch (e) {
       throw new UsageError(`run: ${(e as Error).message}`);
     }
+    if (isAutoShard(values.shard)) process.stderr.write(`distillery run: --shard ${values.shard}: shard ${shard.index}/${shard.count} from the scheduler\n`);
   }
 
   // --backend openai --base-url URL --model NAME replaces the pipeline's backend.
