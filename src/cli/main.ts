@@ -8,6 +8,7 @@ const COMMANDS: Record<string, string> = {
   judge: 'judge a JSONL file on its own: distillery judge math|code|format|readability|generative --input F [--output F]',
   batch: 'offline batch files: distillery batch export <pipeline.ts> --out F | batch import <pipeline.ts> --results F… --out DIR',
   merge: 'merge sharded builds: distillery merge DIR… --out DIR',
+  launch: 'run sharded on a cluster: distillery launch slurm|k8s <pipeline.ts> --shards N --out DIR [--parallel M] [--gpus G] [--submit] [-- RUN_ARGS…]',
   serve: "OpenAI-compatible endpoint over a pipeline's backend: distillery serve <pipeline.ts> [--host H] [--port P]",
 };
 
