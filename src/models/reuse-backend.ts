@@ -6,7 +6,7 @@ import { codeVersion } from '../pipeline/code-version.ts';
 import { canonicalJson } from '../pipeline/config-hash.ts';
 import type { BuildStore } from '../sinks/build-store.ts';
 import { readManifest } from '../sinks/manifest.ts';
-import type { Backend, GeneratedSample, SampleRequest, Sampler } from './sampler.ts';
+import type { Backend, GeneratedSample, OpenContext, SampleRequest, Sampler } from './sampler.ts';
 
 /** What an incremental build reused and what it had to make. */
 export interface ReuseCounts {
@@ -79,7 +79,7 @@ export function reuseSamples(previousDir: string, inner: Backend, options: Reuse
     concurrency: inner.concurrency,
     describe: () => inner.describe(),
     counts: () => ({ ...counts }),
-    async open(): Promise<Sampler> {
+    async open(context?: OpenContext): Promise<Sampler> {
       const manifest = await readManifest(previousDir);
       if (!manifest) throw new Error(`reuse: ${previousDir} has no manifest.json; give the directory of a previous build (distillery run --out)`);
       const config = manifest.config as { judges?: unknown; generation?: { k?: unknown }; target?: unknown };
@@ -106,7 +106,7 @@ export function reuseSamples(previousDir: string, inner: Backend, options: Reuse
       }
       const cache = new Map<number, Map<string, Stored>>();
       const maxCached = Math.max(1, options.cachedShards ?? 2);
-      const sampler = await inner.open();
+      const sampler = await inner.open(context);
       return {
         model: sampler.model,
         async generate(requests, config, signal) {

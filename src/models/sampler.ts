@@ -58,6 +58,12 @@ export interface Sampler {
   report?(): Record<string, unknown>;
 }
 
+/** What the engine tells a backend when it opens it (additive). */
+export interface OpenContext {
+  /** The build directory. */
+  out?: string;
+}
+
 /**
  * A backend as written in a pipeline file: describable (hashed into the generation config, so a different
  * model is a different sample key) and opened lazily (loading a model is costly and must come after config
@@ -67,7 +73,8 @@ export interface Backend {
   readonly kind: string;
   /** JSON-serialisable identity of the model and anything that changes its outputs. */
   describe(): Record<string, unknown>;
-  open(): Promise<Sampler>;
+  /** `context.out`: the build directory (a backend that starts servers keeps their logs there). */
+  open(context?: OpenContext): Promise<Sampler>;
   /** Prompts per generate() call and generate() calls in flight that suit this backend. */
   readonly batchSize: number;
   readonly concurrency: number;

@@ -106,7 +106,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     const stats = statsFrom(resume.stats);
     const start = structuredClone(stats);
     const resumeFrom = stats.consumed;
-    sampler = await backend.open();
+    sampler = await backend.open({ out: opts.out });
     const model = sampler.model;
     const live = sampler;
     let commits = resume.commits;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Backend } from '../sampler.ts';
+import type { Backend, OpenContext } from '../sampler.ts';
+import { openEndpoints } from './endpoints.ts';
 import { OpenAIOptions, type OpenAIOptionsInput } from './options.ts';
 import { OpenAISampler } from './sampler.ts';
 
@@ -43,12 +44,12 @@ export function openai(input: OpenAIOptionsInput): OpenAIBackend {
       ...(options.chatTemplate !== undefined ? { chatTemplateSha256: createHash('sha256').update(options.chatTemplate).digest('hex') } : {}),
       ...(Object.keys(options.extraBody).length > 0 ? { extraBody: options.extraBody } : {}),
     }),
-    async open() {
+    async open(context?: OpenContext) {
       const apiKey = process.env[options.apiKeyEnv];
       if (keyRequired && !apiKey) {
         throw Object.assign(new Error(`openai backend: environment variable ${options.apiKeyEnv} is not set (it holds the API key)`), { name: 'ConfigError' });
       }
-      return new OpenAISampler(options, apiKey || undefined);
+      return new OpenAISampler(options, apiKey || undefined, await openEndpoints(options, apiKey || undefined, context));
     },
   };
 }

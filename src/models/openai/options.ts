@@ -8,13 +8,41 @@ export const OpenAIPrices = z.object({
 export type OpenAIPrices = z.infer<typeof OpenAIPrices>;
 
 /**
+ * `launch`: inference servers Distillery starts, watches and stops for the build (src/models/openai/server-supervisor.ts).
+ * The command is run by /bin/sh with `{port}` (and `{replica}`) replaced, e.g. `vllm serve MODEL --port {port}`.
+ */
+export const OpenAILaunch = z.object({
+  command: z.string().min(1),
+  replicas: z.number().int().min(1).default(1),
+  /** GPUs each replica gets through CUDA_VISIBLE_DEVICES (0: leave it as it is). */
+  gpusPerReplica: z.number().int().min(0).default(1),
+  /** GPU ids to hand out; default: this process's CUDA_VISIBLE_DEVICES, else 0, 1, 2, … */
+  gpus: z.array(z.union([z.string(), z.number().int().min(0)]).transform(String)).optional(),
+  /** Replica i listens on basePort + i; default: free ports. */
+  basePort: z.number().int().min(1).max(65_535).optional(),
+  apiPath: z.string().default('/v1'),
+  /** Until a (re)started server must answer a 1-token request (large models load for minutes). */
+  readyTimeoutMs: z.number().int().positive().default(20 * 60_000),
+  /** Restarts of one replica over the run before it is given up. */
+  maxRestarts: z.number().int().min(0).default(3),
+  /** Where replica-<i>.log goes; default: <build dir>/servers. */
+  logDir: z.string().optional(),
+}).strict();
+export type OpenAILaunch = z.infer<typeof OpenAILaunch>;
+
+/**
  * Options of `openai({...})`. Only the fields that change what the model writes (model, endpoint, `n`, template,
  * prefill, extra body) go into describe() and so into the sample keys; where the server is (baseUrl) and how hard
  * we drive it (concurrency, rate limits, timeouts, retries) do not, so shards served by different hosts merge.
  */
 export const OpenAIOptions = z.object({
-  /** e.g. http://127.0.0.1:8000/v1 (vLLM, SGLang, TGI, llama.cpp server) or a hosted API. */
-  baseUrl: z.string().url(),
+  /**
+   * e.g. http://127.0.0.1:8000/v1 (vLLM, SGLang, TGI, llama.cpp server) or a hosted API; a list of servers of the
+   * same model is one pool (least outstanding requests, failover: src/models/openai/endpoint-pool.ts). Not with `launch`.
+   */
+  baseUrl: z.union([z.string().url(), z.array(z.string().url()).min(1)]).optional(),
+  /** Start, watch and stop the servers here instead (then no baseUrl). */
+  launch: OpenAILaunch.optional(),
   model: z.string().min(1),
   /** Environment variable holding the API key; sent as a Bearer token when set. Never logged or described. */
   apiKeyEnv: z.string().min(1).default('OPENAI_API_KEY'),
@@ -43,6 +71,9 @@ export const OpenAIOptions = z.object({
   prefill: z.string().default(''),
   /** Extra request fields sent as is (e.g. { chat_template_kwargs: { enable_thinking: true } }). */
   extraBody: z.record(z.string(), z.unknown()).default({}),
+}).refine((o) => (o.baseUrl === undefined) !== (o.launch === undefined), {
+  path: ['baseUrl'],
+  message: 'give either baseUrl (servers already running) or launch (servers Distillery starts), not both or neither',
 }).refine((o) => o.endpoint !== 'completions' || o.chatTemplate !== undefined, {
   path: ['chatTemplate'],
   message: 'endpoint "completions" needs a chatTemplate (Jinja) to turn messages into a prompt',

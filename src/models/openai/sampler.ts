@@ -4,6 +4,7 @@ import type { Prompt } from '../../../schemas/prompt.ts';
 import type { GeneratedSample, SampleRequest, Sampler } from '../sampler.ts';
 import { UsageLedger } from './cost.ts';
 import { JsonHttpClient } from './http-client.ts';
+import type { JsonPoster } from './endpoint-pool.ts';
 import type { OpenAIOptions } from './options.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { estimatePromptTokens, type PromptRenderer, promptRenderer, requestBody } from './request-body.ts';
@@ -21,7 +22,7 @@ const N_REFUSED = new Set([400, 422]);
  */
 export class OpenAISampler implements Sampler {
   readonly model: string;
-  private readonly client: JsonHttpClient;
+  private readonly client: JsonPoster;
   private readonly limit: LimitFunction;
   private readonly rate: RateLimiter;
   private readonly render: PromptRenderer | null;
@@ -31,9 +32,11 @@ export class OpenAISampler implements Sampler {
   constructor(
     private readonly options: OpenAIOptions,
     apiKey: string | undefined,
+    /** Where requests go when not the single baseUrl: a pool of servers (src/models/openai/endpoints.ts). */
+    client?: JsonPoster & { report?(): Record<string, unknown> },
   ) {
     this.model = options.model;
-    this.client = new JsonHttpClient(options.baseUrl, options.concurrency, apiKey ? { authorization: `Bearer ${apiKey}` } : {}, options.timeoutMs);
+    this.client = client ?? new JsonHttpClient(String(options.baseUrl), options.concurrency, apiKey ? { authorization: `Bearer ${apiKey}` } : {}, options.timeoutMs);
     this.limit = pLimit(options.concurrency);
     this.rate = new RateLimiter({ rpm: options.rpm, tpm: options.tpm });
     this.render = options.endpoint === 'completions' ? promptRenderer(options) : null;
@@ -121,7 +124,8 @@ export class OpenAISampler implements Sampler {
 
   /** Requests, retries, failures by kind, tokens and cost (when prices are set), for the build report. */
   report(): Record<string, unknown> {
-    return { backend: 'openai', model: this.model, ...this.ledger.report() };
+    const servers = (this.client as { report?(): Record<string, unknown> }).report?.();
+    return { backend: 'openai', model: this.model, ...this.ledger.report(), ...(servers ?? {}) };
   }
 
   async close(): Promise<void> {
