@@ -149,14 +149,16 @@ test('launch: a command that never becomes ready, or dies while starting, fails 
   }
 });
 
-test('launch: Ctrl-C leaves no server process behind', async () => {
+test('launch (--server CMD --replicas 2): Ctrl-C leaves no server process behind', async () => {
   const work = tempWorkdir('launch-int');
   try {
     writeGsm8kPrompts(path.join(work, 'prompts.jsonl'), 200);
-    writeOpenAIPipeline(path.join(work, 'p.ts'), `{ launch: { command: ${JSON.stringify(serverCommand('--latency-ms 300'))}, replicas: 2, gpusPerReplica: 0 }, model: 'test-model', concurrency: 2 }`);
+    // The CLI equivalent of launch: the pipeline names a server that is not there; --server replaces it.
+    writeOpenAIPipeline(path.join(work, 'p.ts'), `{ baseUrl: 'http://127.0.0.1:9/v1', model: 'other', concurrency: 2 }`);
     const out = path.join(work, 'out');
     const logs = [0, 1].map((i) => path.join(out, 'servers', `replica-${i}.log`));
-    const run = startCli(['run', 'p.ts', '--out', out], { cwd: work });
+    const flags = ['--backend', 'openai', '--model', 'test-model', '--server', serverCommand('--latency-ms 300'), '--replicas', '2', '--gpus-per-replica', '0'];
+    const run = startCli(['run', 'p.ts', '--out', out, ...flags], { cwd: work });
     await until('both replicas ready', () => logs.every((l) => existsSync(l) && /ready at/.test(readFileSync(l, 'utf8'))));
     const pids = logs.flatMap(serverPids);
     assert.equal(pids.length, 2);
@@ -168,6 +170,22 @@ test('launch: Ctrl-C leaves no server process behind', async () => {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+});
+
+test('command line: --base-url A,B is a pool, --server CMD a launch; conflicting flags are usage errors', async () => {
+  const { applyBackendOverride } = await import('../src/cli/backend-override.ts');
+  const { definePipeline } = await import('../src/pipeline/define.ts');
+  const { openai } = await import('../src/models/openai/index.ts');
+  const demo = (await import('../pipelines/demo.ts')).default;
+  const pipeline = definePipeline({ ...demo, backend: openai({ baseUrl: 'http://h:1/v1', model: 'm', concurrency: 7 }) });
+  const input = (v: Record<string, string>) => (applyBackendOverride('run', pipeline, { backend: 'openai', ...v }).backend as unknown as { input: Record<string, unknown> }).input;
+  assert.deepEqual(input({ 'base-url': 'http://a:1/v1,http://b:2/v1' }).baseUrl, ['http://a:1/v1', 'http://b:2/v1']);
+  const l = input({ server: 'vllm serve m --port {port}', replicas: '4', 'gpus-per-replica': '2' });
+  assert.deepEqual([l.launch, l.baseUrl, l.concurrency, l.model], [{ command: 'vllm serve m --port {port}', replicas: 4, gpusPerReplica: 2 }, undefined, 7, 'm']);
+  assert.throws(() => input({ server: 'x', 'base-url': 'http://a:1/v1' }), /not both/);
+  assert.throws(() => input({ replicas: '2' }), /go with --server/);
+  assert.throws(() => applyBackendOverride('run', pipeline, { server: 'x' }), /--server goes with --backend openai/);
+  assert.throws(() => input({ server: 'x', replicas: '0' }), /--replicas must be an integer ≥ 1/);
 });
 
 test('baseUrl list: a server that is down is routed around; the build completes without errors', async () => {

@@ -1,5 +1,5 @@
 import type { Pipeline } from '../pipeline/define.ts';
-import { openai, OPENAI_KIND, type OpenAIBackend } from '../models/openai/index.ts';
+import { openai, OPENAI_KIND, type OpenAIBackend, type OpenAIOptionsInput } from '../models/openai/index.ts';
 import { UsageError } from './args.ts';
 
 /** The flags that replace a pipeline's backend: `--backend openai --base-url URL --model NAME`. */
@@ -7,12 +7,25 @@ export const BACKEND_OVERRIDE_FLAGS = {
   backend: { type: 'string' },
   'base-url': { type: 'string' },
   model: { type: 'string' },
+  server: { type: 'string' },
+  replicas: { type: 'string' },
+  'gpus-per-replica': { type: 'string' },
 } as const;
 
 export interface BackendOverrideValues {
   backend?: string;
   'base-url'?: string;
   model?: string;
+  server?: string;
+  replicas?: string;
+  'gpus-per-replica'?: string;
+}
+
+function count(command: string, flag: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${command}: --${flag} must be an integer ≥ ${min}, got "${v}"`);
+  return n;
 }
 
 /**
@@ -22,18 +35,41 @@ export interface BackendOverrideValues {
  */
 export function applyBackendOverride(command: string, pipeline: Pipeline, v: BackendOverrideValues, defaultBaseUrl?: string): Pipeline {
   if (v.backend === undefined) {
-    if (v['base-url'] !== undefined || v.model !== undefined) throw new UsageError(`${command}: --base-url and --model go with --backend openai`);
+    const stray = (['base-url', 'model', 'server', 'replicas', 'gpus-per-replica'] as const).find((f) => v[f] !== undefined);
+    if (stray) throw new UsageError(`${command}: --${stray} goes with --backend openai`);
     return pipeline;
   }
   if (v.backend !== OPENAI_KIND) throw new UsageError(`${command}: --backend: only "openai" can be chosen on the command line, got "${v.backend}"`);
+  if (v.server === undefined && (v.replicas !== undefined || v['gpus-per-replica'] !== undefined)) throw new UsageError(`${command}: --replicas and --gpus-per-replica go with --server CMD`);
+  if (v.server !== undefined && v['base-url'] !== undefined) throw new UsageError(`${command}: give --base-url (servers already running) or --server CMD (servers started here), not both`);
   const inherited = pipeline.backend.kind === OPENAI_KIND ? (pipeline.backend as OpenAIBackend).input : undefined;
-  const baseUrl = v['base-url'] ?? inherited?.baseUrl ?? defaultBaseUrl;
+  const { baseUrl: inheritedUrl, launch: inheritedLaunch, ...rest } = inherited ?? {};
   const model = v.model ?? inherited?.model;
-  if (!baseUrl) throw new UsageError(`${command}: --backend openai needs --base-url URL (e.g. http://127.0.0.1:8000/v1)`);
   if (!model) throw new UsageError(`${command}: --backend openai needs --model NAME (the served model name)`);
+  // Where requests go: --server starts servers here; --base-url (a comma-separated list: one pool) names running ones.
+  let where: Pick<OpenAIOptionsInput, 'baseUrl' | 'launch'>;
+  if (v.server !== undefined) {
+    where = {
+      launch: {
+        ...(inheritedLaunch ?? {}),
+        command: v.server,
+        ...(v.replicas !== undefined ? { replicas: count(command, 'replicas', v.replicas, 1) } : {}),
+        ...(v['gpus-per-replica'] !== undefined ? { gpusPerReplica: count(command, 'gpus-per-replica', v['gpus-per-replica'], 0) } : {}),
+      },
+    };
+  } else if (v['base-url'] !== undefined) {
+    const urls = v['base-url'].split(',').map((u) => u.trim()).filter((u) => u !== '');
+    where = { baseUrl: urls.length === 1 ? urls[0] : urls };
+  } else if (inheritedUrl !== undefined || inheritedLaunch !== undefined) {
+    where = inheritedLaunch !== undefined ? { launch: inheritedLaunch } : { baseUrl: inheritedUrl };
+  } else if (defaultBaseUrl !== undefined) {
+    where = { baseUrl: defaultBaseUrl };
+  } else {
+    throw new UsageError(`${command}: --backend openai needs --base-url URL[,URL…] (e.g. http://127.0.0.1:8000/v1) or --server CMD (e.g. 'vllm serve MODEL --port {port}')`);
+  }
   let backend: OpenAIBackend;
   try {
-    backend = openai({ ...(inherited ?? {}), baseUrl, model });
+    backend = openai({ ...rest, ...where, model });
   } catch (e) {
     throw new UsageError(`${command}: ${(e as Error).message}`);
   }

@@ -1,9 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { basename, dirname, join, posix } from 'node:path';
+import { basename, dirname, join, posix, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { MANIFEST_FORMAT, type Manifest, readManifest, type ShardEntry, totalsOf, writeManifest } from '../sinks/manifest.ts';
+import { CARD_STATS_KEY } from '../sinks/card-stats-store.ts';
+import { datasetCard } from '../sinks/dataset-card.ts';
+import { writeFileAtomic } from '../sinks/durable-fs.ts';
 import { buildReport, emptyStats, statsFrom, type BuildStats } from './build-stats.ts';
 import { canonicalJson, sha256Hex } from './config-hash.ts';
 
@@ -13,7 +16,14 @@ export class MergeError extends Error {
 }
 
 /** How the shard files reached the merged directory. */
-export type PlaceMethod = 'hardlink' | 'copy';
+export type PlaceMethod = 'hardlink' | 'copy' | 'symlink';
+
+/**
+ * How to place the files: `hardlink` (default: no data copied; a copy where links are impossible, e.g. the target
+ * on another file system), `copy` (always), `symlink` (absolute links: no data copied across file systems either,
+ * but the merged build then needs the shard directories to stay where they are).
+ */
+export type FilesMode = 'hardlink' | 'copy' | 'symlink';
 
 export interface MergeResult {
   out: string;
@@ -92,8 +102,34 @@ export function mergeStats(all: BuildStats[]): BuildStats {
   return merged;
 }
 
-/** Put `src` at `dst` without copying when the file system allows (hard link), else copy. */
-async function place(src: string, dst: string): Promise<PlaceMethod> {
+/**
+ * Element-wise sum of count objects of one shape (numbers added, arrays by position, objects by key; other values
+ * from the first that has them). undefined for none.
+ */
+export function sumCounts(all: readonly unknown[]): unknown {
+  const add = (a: unknown, b: unknown): unknown => {
+    if (typeof a === 'number' && typeof b === 'number') return a + b;
+    if (Array.isArray(a) && Array.isArray(b)) return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (i in a ? (i in b ? add(a[i], b[i]) : a[i]) : b[i]));
+    if (a && b && typeof a === 'object' && typeof b === 'object') {
+      const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+      for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = k in out ? add(out[k], v) : structuredClone(v);
+      return out;
+    }
+    return a ?? b;
+  };
+  return all.length === 0 ? undefined : all.slice(1).reduce((acc, x) => add(acc, x), structuredClone(all[0]));
+}
+
+/** Put `src` at `dst`: a hard link when the file system allows (else a copy), a copy, or an absolute symlink. */
+async function place(src: string, dst: string, mode: FilesMode): Promise<PlaceMethod> {
+  if (mode === 'copy') {
+    await copyFile(src, dst);
+    return 'copy';
+  }
+  if (mode === 'symlink') {
+    await symlink(resolve(src), dst);
+    return 'symlink';
+  }
   try {
     await link(src, dst);
     return 'hardlink';
@@ -112,7 +148,7 @@ async function place(src: string, dst: string): Promise<PlaceMethod> {
  * possible, e.g. across file systems) under a name prefixed by its shard, and writes one manifest over all of
  * them. `out` is then an ordinary build directory: `read_parquet('out/sft/*.parquet')`, `distillery inspect`.
  */
-export async function mergeBuilds(dirs: readonly string[], out: string): Promise<MergeResult> {
+export async function mergeBuilds(dirs: readonly string[], out: string, options: { files?: FilesMode } = {}): Promise<MergeResult> {
   if (dirs.length === 0) throw new MergeError('give at least one build directory to merge');
   const warnings: string[] = [];
   const inputs: Input[] = [];
@@ -172,7 +208,7 @@ export async function mergeBuilds(dirs: readonly string[], out: string): Promise
     for (const s of input.manifest.shards) {
       const path = posix.join(posix.dirname(s.path), `${prefix}-${posix.basename(s.path)}`);
       await mkdir(join(out, dirname(path)), { recursive: true });
-      methods.add(await place(join(input.dir, s.path), join(out, path)));
+      methods.add(await place(join(input.dir, s.path), join(out, path), options.files ?? 'hardlink'));
       shards.push({ ...s, path, commit: b + 1 });
     }
   }
@@ -181,6 +217,8 @@ export async function mergeBuilds(dirs: readonly string[], out: string): Promise
   const configHash = sha256Hex(canonicalJson(config));
   const method = methods.size === 1 ? [...methods][0] : methods.size === 0 ? 'hardlink' : 'mixed';
   const now = new Date().toISOString();
+  // The dataset card's figures are counts: the merged build's are the sums of the shards'.
+  const card = sumCounts(inputs.map((i) => i.manifest.report?.[CARD_STATS_KEY] ?? i.manifest.stats?.[CARD_STATS_KEY]).filter((c) => c !== undefined));
   const report = {
     ...buildReport({ pipeline: first.manifest.pipeline, out, configHash, interrupted: false, resumedFromCommits: 0, stats, start: emptyStats(), runSeconds: 0 }),
     merged: {
@@ -188,7 +226,9 @@ export async function mergeBuilds(dirs: readonly string[], out: string): Promise
       files: method,
       warnings,
     },
+    ...(card !== undefined ? { [CARD_STATS_KEY]: card } : {}),
   };
+  if (card !== undefined) (stats as unknown as Record<string, unknown>)[CARD_STATS_KEY] = card;
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     pipeline: first.manifest.pipeline,
@@ -209,6 +249,8 @@ export async function mergeBuilds(dirs: readonly string[], out: string): Promise
   const tmp = join(out, '.tmp');
   await mkdir(tmp, { recursive: true });
   await writeManifest(out, tmp, manifest);
+  // The dataset card of the merged build (configs over every shard's files, figures summed), as a build writes it.
+  await writeFileAtomic(join(out, 'README.md'), datasetCard(manifest), tmp);
   await rm(tmp, { recursive: true, force: true });
   return { out, builds: inputs.length, shards: [...seenShard.keys()].sort(), files: shards.length, method, prompts: owner.size, configHash, warnings };
 }
