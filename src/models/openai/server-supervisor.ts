@@ -169,7 +169,7 @@ export class ServerFleet {
     r.exits.push(how);
     if (this.stopping || r.state === 'stopped') return;
     this.note(r, `replica ${r.index} ended (${how})`);
-    if (r.state === 'starting') return; // waitReady sees it and fails the start
+    if (r.state === 'starting' || r.state === 'restarting') return; // waitReady sees it: the start fails (or the restart loop tries again)
     this.listener?.hold(r.index);
     if (r.restarts >= this.spec.maxRestarts) {
       r.state = 'dead';
