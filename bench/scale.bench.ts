@@ -1,13 +1,15 @@
 /**
  * The scale proof: an R1 build of N examples (default 800k) on this machine — synthetic-replay teacher (~4 samples
  * a prompt, ~55% of samples right, R1-like lengths scaled to a 4 KB mean), near-dedupe, target-driven sampling,
- * the format, math and readability judges, Parquet sinks and the dataset card. It runs the build twice in child
+ * the format, math, code (a `--code-share` of HumanEval-style problems, run in the sandbox) and readability judges,
+ * Parquet sinks and the dataset card. It runs the build twice in child
  * processes: once uninterrupted (timed, RSS sampled every 0.5 s), once killed with SIGKILL halfway and resumed;
  * then checks with DuckDB that both hold the same rows. Reference measured in the same run: writing the same
  * number of bytes of text to disk with fs (the floor any build pays), so the ratio says what judging costs.
  *
  *   npm run bench:scale                        (800k examples: hours on 2 cores; see docs/build.md)
  *   npm run bench:scale -- --examples 5000
+ *   npm run bench:scale -- --examples 5000 --code-share 0      (math only, as measured before the code share)
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, fsyncSync, existsSync } from 'node:fs';
@@ -16,12 +18,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parseArgs } from 'node:util';
+import { codeProblem } from './scale/code-problems.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // --no-crash: time the uninterrupted build only (the crash + resume pass doubles the run; prove it at a smaller N).
-const { values } = parseArgs({ options: { examples: { type: 'string', default: '800000' }, keep: { type: 'boolean', default: false }, 'no-crash': { type: 'boolean', default: false } } });
+// --code-share: the fraction of examples that are code problems, judged by running them (R1's mix: 0.2 of the
+// whole, i.e. code's share next to math here; 0 = the math-only build of the earlier measurements).
+const { values } = parseArgs({ options: { examples: { type: 'string', default: '800000' }, keep: { type: 'boolean', default: false }, 'no-crash': { type: 'boolean', default: false }, 'code-share': { type: 'string', default: '0.2' } } });
 const EXAMPLES = Number(values.examples);
 if (!Number.isInteger(EXAMPLES) || EXAMPLES < 10) throw new Error(`--examples must be an integer ≥ 10, got ${values.examples}`);
+const CODE_SHARE = Number(values['code-share']);
+if (!(CODE_SHARE >= 0 && CODE_SHARE < 1)) throw new Error(`--code-share must be a number in [0, 1), got ${values['code-share']}`);
 const shared = path.resolve(repoRoot, '../shared/datasets');
 const dir = mkdtempSync(path.join(tmpdir(), 'distillery-bench-scale-'));
 
@@ -33,9 +40,17 @@ const promptsFile = path.join(dir, 'prompts.jsonl');
 {
   const fd = openSync(promptsFile, 'w');
   const things = ['apples', 'marbles', 'coins', 'books', 'stamps', 'tiles', 'beads', 'cards'];
-  for (let i = 0; i < PROMPTS; i++) {
+  // Code problems interleaved with the math ones at CODE_SHARE (every 5th line at 0.2).
+  let i = 0;
+  let code = 0;
+  for (let j = 0; j < PROMPTS; j++) {
+    if (Math.floor((j + 1) * CODE_SHARE) > Math.floor(j * CODE_SHARE)) {
+      writeSync(fd, `${JSON.stringify(codeProblem(code++))}\n`);
+      continue;
+    }
     const a = 10 + (i % 9973), b = 3 + ((i * 7) % 89), c = 2 + ((i * 13) % 31);
     writeSync(fd, `${JSON.stringify({ id: `q${i}`, domain: 'math', reference: String(a * b + c), prompt: `Problem ${i}: A crate holds ${a} ${things[i % 8]} per layer and has ${b} layers; ${c} loose ${things[i % 8]} sit on top. How many ${things[i % 8]} are there in all?` })}\n`);
+    i++;
   }
   closeSync(fd);
 }
@@ -45,7 +60,7 @@ interface Run { ms: number; rssPeakMb: number; rssSeries: number[]; result: Reco
 function runBuild(out: string, killAfterMs?: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'bench/scale/build.ts'), promptsFile, out, String(EXAMPLES), shared], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'bench/scale/build.ts'), promptsFile, out, String(EXAMPLES), shared, String(CODE_SHARE)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     const series: number[] = [];
@@ -84,7 +99,7 @@ async function rowSet(out: string): Promise<{ samples: number; sft: number; dige
   }
 }
 
-console.log(`scale bench: ${EXAMPLES.toLocaleString()} examples wanted, ${PROMPTS.toLocaleString()} prompts, in ${dir}`);
+console.log(`scale bench: ${EXAMPLES.toLocaleString()} examples wanted (code share ${CODE_SHARE}), ${PROMPTS.toLocaleString()} prompts, in ${dir}`);
 const full = await runBuild(path.join(dir, 'full'));
 const r = full.result!;
 const db = await DuckDBInstance.create(':memory:');

@@ -3,7 +3,8 @@
  * key (no file: 800k examples × ~4 samples at 4 KB would be a 14 GB recording). The reasoning text is cut from
  * real DeepSeek-R1-Distill-Qwen-32B responses (../shared/datasets, when present; else seeded word text), with
  * lengths drawn from a log-normal (R1's long tail) scaled to the requested mean, then a boxed final answer that
- * is right with probability `acceptRate`; `truncatedRate` of samples stop at the length limit without </think>.
+ * is right with probability `acceptRate` (for code prompts: a fenced function, see codeAnswer); `truncatedRate` of
+ * samples stop at the length limit without </think>.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -36,6 +37,21 @@ function textPool(sharedDir: string): { text: string; origin: string } {
   return { text: Array.from({ length: 400_000 }, () => words[Math.floor(r() * words.length)]).join(' '), origin: 'seeded word list' };
 }
 
+/**
+ * An R1-like final answer to a code problem (bench/scale/code-problems.ts): the canonical function when right;
+ * otherwise, like a model's wrong answers, mostly a wrong value, then an exception, a syntax error, or prose with
+ * no code block. (No infinite loops: each would cost the judge's full wall-clock limit, and R1 rarely writes one.)
+ */
+function codeAnswer(meta: Record<string, unknown>, right: boolean, u: number): string {
+  const solution = String(meta.solution ?? '');
+  const fence = (code: string) => `Here is the function:\n\n\`\`\`python\n${code}\`\`\`\n`;
+  if (right) return fence(solution);
+  if (u < 0.6) return fence(String(meta.wrong ?? ''));
+  if (u < 0.8) return fence(solution.replace(/\n/, '\n    raise ValueError("not done")\n'));
+  if (u < 0.9) return fence(solution.replace(/\):\n/, ')\n'));
+  return 'Loop over the input and keep a running total; return it at the end.';
+}
+
 export function syntheticTeacher(options: SyntheticTeacherOptions): Backend & { origin: string } {
   const pool = textPool(options.sharedDir);
   return {
@@ -61,8 +77,8 @@ export function syntheticTeacher(options: SyntheticTeacherOptions): Backend & { 
               const reasoning = pool.text.slice(start, start + len);
               const truncated = rand() < options.truncatedRate;
               const right = rand() < options.acceptRate;
-              const answer = right ? reference : String(Number(reference) + 1 + Math.floor(rand() * 9));
-              const text = truncated ? `${reasoning}` : `${reasoning}\n</think>\n\nThe answer is $\\boxed{${answer}}$.`;
+              const final = r.prompt.domain === 'code' ? codeAnswer(r.prompt.meta, right, rand()) : `The answer is $\\boxed{${right ? reference : String(Number(reference) + 1 + Math.floor(rand() * 9))}}$.`;
+              const text = truncated ? `${reasoning}` : `${reasoning}\n</think>\n\n${final}`;
               out.push({ promptId: r.prompt.id, index, prefill: '<think>\n', text, finishReason: truncated ? 'length' : 'stop', promptTokens: 40, completionTokens: Math.ceil(text.length / 4), error: null });
             });
           }
