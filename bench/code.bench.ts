@@ -5,7 +5,9 @@
  *    by `python3 -I -S` — in alternating rounds (machine noise hits both alike), a ratio per round and the spread.
  *    Round 1 also runs the per-run bwrap sandbox the judge used before the zygotes (reference).
  *    Without ../shared: generated stdin/stdout programs (3 tests each) instead.
- * 2. Per run, one at a time, a trivial program: bare `python3 -I -S` vs the judge, median ms and overhead.
+ * 2. A sample's stdin/stdout tests in one sandboxed run (the judge's way) vs one sandboxed run per test, same
+ *    zygotes, 2 at a time.
+ * 3. Per run, one at a time, a trivial program: bare `python3 -I -S` vs the judge, median ms and overhead.
  *
  *   npm run bench:code                 (BENCH_ROUNDS=5 BENCH_RUNS=30 to change the defaults 3 and 30)
  */
@@ -23,6 +25,10 @@ import { parseCodeTests, type CodeTests } from '../src/judges/code/code-tests.ts
 import { buildRuns } from '../src/judges/code/harness.ts';
 import { resolvePython } from '../src/judges/code/interpreters.ts';
 import { DEFAULT_LIMITS } from '../src/judges/code/limits.ts';
+import { createRunPool } from '../src/judges/code/pool.ts';
+import { runTests } from '../src/judges/code/run-tests.ts';
+import type { Sandbox } from '../src/judges/code/sandbox.ts';
+import { createZygoteSandbox } from '../src/judges/code/zygote-sandbox.ts';
 import { Prompt } from '../schemas/prompt.ts';
 import { Sample, sampleKey } from '../schemas/sample.ts';
 
@@ -165,6 +171,36 @@ async function throughput(): Promise<void> {
   }
 }
 
+async function batching(): Promise<void> {
+  const problems = 40;
+  const testsEach = 10;
+  const zygotes = createZygoteSandbox({});
+  // The same zygotes, without the batch entry point: runTests then makes one request per test.
+  const oneByOne: Sandbox = { mode: 'bwrap', describe: () => ({}), execute: (spec, limits) => zygotes.execute(spec, limits) };
+  const pool = createRunPool(PAIR);
+  const program = 'a, b = map(int, input().split())\nprint(a * b + a)\n';
+  const cases = Array.from({ length: problems }, (_, i): CodeTests => ({ kind: 'io', tests: Array.from({ length: testsEach }, (_, k) => ({ input: `${i} ${k}`, output: String(i * k + i) })) }));
+  const timed = async (sandbox: Sandbox) => {
+    const t0 = performance.now();
+    const results = await Promise.all(cases.map((tests) => runTests('python', program, tests, { sandbox, pool, limits: DEFAULT_LIMITS, floatTolerance: null, stopAtFirstFailure: false })));
+    if (results.some((r) => r.outcome !== 'pass')) throw new Error('batching bench: a program did not pass');
+    return (performance.now() - t0) / 1000;
+  };
+  try {
+    await timed(zygotes); // start the zygotes
+    const [batched, single] = [[] as number[], [] as number[]];
+    for (let round = 0; round < ROUNDS; round++) {
+      batched.push(await timed(zygotes));
+      single.push(await timed(oneByOne));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const [b, o] = [median(batched), median(single)];
+    console.log(`${problems} programs × ${testsEach} stdin tests (median of ${ROUNDS}): a sample's tests in one sandboxed run ${b.toFixed(2)} s, one sandboxed run per test ${o.toFixed(2)} s (${(o / b).toFixed(2)}x), ${((problems * testsEach) / b).toFixed(0)} test executions/s`);
+  } finally {
+    await zygotes.close?.();
+  }
+}
+
 async function overhead(): Promise<void> {
   const python = await resolvePython();
   const program = 'print(sum(range(1000)))\n';
@@ -207,4 +243,5 @@ async function overhead(): Promise<void> {
 }
 
 await throughput();
+await batching();
 await overhead();
