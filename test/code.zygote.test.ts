@@ -192,6 +192,20 @@ test("a sample's tests run in one sandboxed run: a timeout per test, the same ou
     assert.deepEqual([r.outcome, r.passed, r.total, r.firstFailure], ['timeout', 2, 4, 2], r.reason);
     const ok = await quick.run({ program: 'print(int(input()) * 2, 1)', language: 'python', tests });
     assert.deepEqual([ok.outcome, ok.passed], ['pass', 4], ok.reason);
+    // A wrong answer does not stop the run (the sandbox goes on by itself) unless stopAtFirstFailure asks to.
+    const wrongAt2: CodeTests = { kind: 'io', tests: [1, 2, 3].map((n) => ({ input: String(n), output: String(n === 2 ? 0 : n * 2) })) };
+    const goesOn = await quick.run({ program: 'print(int(input()) * 2)', language: 'python', tests: wrongAt2 });
+    assert.deepEqual([goesOn.outcome, goesOn.passed, goesOn.firstFailure], ['fail', 2, 1], goesOn.reason);
+    const strict = createCodeRunner({ ...limits, stopAtFirstFailure: true });
+    try {
+      const stops = await strict.run({ program: 'print(int(input()) * 2)', language: 'python', tests: wrongAt2 });
+      assert.deepEqual([stops.outcome, stops.passed, stops.firstFailure], ['fail', 1, 1], stops.reason);
+    } finally {
+      await strict.close();
+    }
+    // Out of memory stops the run like a timeout: the later tests would cost as much for the same outcome.
+    const oom = await quick.run({ program: 'n = int(input())\nif n == 2:\n    x = bytearray(1 << 40)\nprint(n * 2, 1)', language: 'python', tests });
+    assert.deepEqual([oom.outcome, oom.passed, oom.firstFailure], ['memory', 1, 1], oom.reason);
     const js = await quick.run({ program: "const n = Number(require('fs').readFileSync(0, 'utf8')); console.log(n * 2, 1);", language: 'javascript', tests });
     assert.deepEqual([js.outcome, js.passed], ['pass', 4], js.reason);
   } finally {

@@ -9,7 +9,7 @@ export interface RunOutcome {
 }
 
 // How interpreters report an allocation the address-space/data limit refused.
-const OUT_OF_MEMORY = /\bMemoryError\b|Cannot allocate memory|heap out of memory|Allocation failed|std::bad_alloc|out of memory/i;
+export const OUT_OF_MEMORY = /\bMemoryError\b|Cannot allocate memory|heap out of memory|Allocation failed|std::bad_alloc|out of memory/i;
 
 /** The last non-empty line of stderr: the exception, usually. */
 export function lastLine(text: string): string {

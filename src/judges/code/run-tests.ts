@@ -16,7 +16,8 @@ export interface RunTestsOptions {
   stopAtFirstFailure: boolean;
 }
 
-// After these, the remaining tests would most likely end the same way, and each costs a full limit.
+// After these, the remaining tests would most likely end the same way, and each costs a full limit. (A batching
+// sandbox applies the same rule by itself when the judge does not decide after each test: BatchOptions.)
 const STOPS_THE_RUN: ReadonlySet<Outcome> = new Set(['timeout', 'memory', 'output_limit', 'sandbox_error']);
 
 /**
@@ -41,7 +42,7 @@ export async function runTests(language: Language, program: string, tests: CodeT
   };
   const batch = o.sandbox.executeBatch?.bind(o.sandbox);
   if (batch) {
-    await o.pool.run(() => batch(runs, o.limits, record));
+    await o.pool.run(() => batch(runs, o.limits, record, { judgeDecides: o.stopAtFirstFailure }));
   } else {
     for (let i = 0; i < runs.length; i++) {
       const spec = runs[i]!;

@@ -18,6 +18,15 @@ export interface ProcessResult {
   wallMs: number;
 }
 
+export interface BatchOptions {
+  /**
+   * true: `next` decides after every test (stopAtFirstFailure needs the output compared). false: the sandbox goes
+   * on by itself and stops only after a test that hit a limit — timeout, memory, output cap, sandbox failure: the
+   * judge's own early-stop rule — saving a round trip per test.
+   */
+  judgeDecides: boolean;
+}
+
 export interface Sandbox {
   readonly mode: SandboxMode;
   execute(spec: RunSpec, limits: RunLimits, tracker?: ProcessTracker): Promise<ProcessResult>;
@@ -26,7 +35,7 @@ export interface Sandbox {
    * with its own limits; `next(result, i)` says whether to go on to test i+1. Sandboxes without it run
    * `execute` once per test.
    */
-  executeBatch?(specs: RunSpec[], limits: RunLimits, next: (r: ProcessResult, i: number) => boolean): Promise<void>;
+  executeBatch?(specs: RunSpec[], limits: RunLimits, next: (r: ProcessResult, i: number) => boolean, options?: BatchOptions): Promise<void>;
   describe(): Record<string, unknown>;
   /** Counters for benches and tests (e.g. zygotes started). */
   stats?(): Record<string, number>;

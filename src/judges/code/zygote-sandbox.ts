@@ -3,7 +3,8 @@ import type { RunSpec } from './harness.ts';
 import { interpreterCache, probeBwrap, type BwrapReady, type BwrapSandboxOptions } from './bwrap-sandbox.ts';
 import { resolvePython, type Interpreter } from './interpreters.ts';
 import { addressSpaceBytes, interpreterFlags, type RunLimits } from './limits.ts';
-import { programEnv, unprivilegedIdentity, type ProcessResult, type Sandbox } from './sandbox.ts';
+import { OUT_OF_MEMORY } from './classify-run.ts';
+import { programEnv, unprivilegedIdentity, type BatchOptions, type ProcessResult, type Sandbox } from './sandbox.ts';
 import { Zygote, ZygoteError, type ZygoteRequest } from './zygote.ts';
 
 // How long past a test's own wall-clock limit the judge waits for the zygote's report before calling it broken.
@@ -57,7 +58,7 @@ export function createZygoteSandbox(options: BwrapSandboxOptions = {}): Sandbox 
     idle.get(language)!.push(zygote);
   }
 
-  async function executeBatch(specs: RunSpec[], limits: RunLimits, next: (r: ProcessResult, i: number) => boolean): Promise<void> {
+  async function executeBatch(specs: RunSpec[], limits: RunLimits, next: (r: ProcessResult, i: number) => boolean, options: BatchOptions = { judgeDecides: true }): Promise<void> {
     const first = specs[0];
     if (!first) return;
     let got = 0;
@@ -77,6 +78,7 @@ export function createZygoteSandbox(options: BwrapSandboxOptions = {}): Sandbox 
         files: first.files,
         limits: { ...limits, addressSpaceBytes: addressSpaceBytes(first.language, limits) },
         runs: specs.map((s) => ({ args: s.args, stdin: s.stdin, env: s.env })),
+        ...(options.judgeDecides ? {} : { stopPattern: OUT_OF_MEMORY.source }),
       };
       await zygote.run(req, limits.timeoutMs + ANSWER_GRACE_MS, ({ setupError, ...r }, i) => onResult({ ...r, sandboxError: setupError ? `sandbox: ${setupError}` : null }, i));
     } catch (e) {

@@ -20,12 +20,15 @@
  *   Z → judge  {"ready": true, "python": "3.11.2"} once
  *   judge → P  one byte "R", then a frame: the request JSON (P is already waiting in its fresh namespaces;
  *              the zygote itself never reads the control pipe; end of file there ends the zygote)
- *   P → judge  per test: a frame with the result JSON, then its stdout and stderr bytes (lengths in the JSON);
- *              after every test but the last, P reads one byte: "c" runs the next test, anything else stops
+ *   P → judge  per test: a frame with the result JSON ("last": true on the final one), then its stdout and
+ *              stderr bytes (lengths in the JSON); with a "stopPattern" in the request P goes on by itself unless
+ *              a test hit a limit (timeout, output cap, setup failure, or a failure whose stderr matches the
+ *              pattern: out of memory); without one, after every test but the last P reads one byte: "c" runs
+ *              the next test, anything else stops
  *   Z → judge  {"end": status} when the request's init exited (0: all went as planned)
  */
 export const ZYGOTE_SOURCE = String.raw`
-import os, sys, io, gc, fcntl, json, ctypes, select, signal, resource, struct, time, traceback, atexit, types, builtins
+import os, sys, io, gc, re, fcntl, json, ctypes, select, signal, resource, struct, time, traceback, atexit, types, builtins
 
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x20000000, 0x40000000
@@ -300,6 +303,9 @@ def init(req):
     """P: runs the request's tests one after the other, each in a fresh /tmp."""
     size = req["limits"]["maxFileBytes"]
     runs = req["runs"]
+    # Without a stop pattern the judge says after each test whether to go on; with one, init goes on by itself
+    # unless the test hit a limit (the judge's own early-stop rule): no round trip per test.
+    stop_pattern = re.compile(req["stopPattern"], re.I) if req.get("stopPattern") else None
     for i, run in enumerate(runs):
         fresh_tmpfs("/tmp", size)
         fresh_tmpfs("/dev/shm", size)
@@ -309,9 +315,14 @@ def init(req):
         gc.freeze()
         result, out, err = run_test(req, run)
         result["stdoutBytes"], result["stderrBytes"] = len(out), len(err)
-        result["last"] = i == len(runs) - 1
+        last = i == len(runs) - 1
+        if stop_pattern is not None and not last:
+            failed = result["signal"] is not None or result["exitCode"] != 0
+            last = bool(result["timedOut"] or result["outputLimited"] or result["signal"] == "SIGXCPU" or result["setupError"]
+                        or (failed and stop_pattern.search(err.decode("utf-8", "replace"))))
+        result["last"] = last
         send(result, out, err)
-        if i < len(runs) - 1 and os.read(0, 1) != b"c":
+        if last or (stop_pattern is None and os.read(0, 1) != b"c"):
             break
     os._exit(0)
 

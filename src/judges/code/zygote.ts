@@ -27,6 +27,12 @@ export interface ZygoteRequest {
   files: { name: string; content: string }[];
   limits: Record<string, number>;
   runs: { args: string[]; stdin: string; env: Record<string, string> }[];
+  /**
+   * Set: init runs the tests one after the other by itself and stops only after one that hit a limit
+   * (timeout, output cap, setup failure, or a failure whose stderr matches this pattern, case-insensitive:
+   * out of memory). Unset: the judge says after each test whether to go on.
+   */
+  stopPattern?: string;
 }
 
 /** The zygote broke (died, stopped answering, spoke garbage): the run it was serving gets `sandbox_error`. */
@@ -140,6 +146,8 @@ export class Zygote {
   async run(req: ZygoteRequest, answerWithinMs: number, next: (r: ZygoteRunResult, i: number) => boolean): Promise<void> {
     await this.settlePrevious(answerWithinMs);
     this.send(Buffer.concat([Buffer.from('R'), frame(Buffer.from(JSON.stringify(req)))]));
+    const judgeDecides = req.stopPattern === undefined;
+    let wanted = true;
     for (let i = 0; i < req.runs.length; i++) {
       const f = await this.next(answerWithinMs);
       if (f.header.end !== undefined) throw this.fail(`the zygote's run ended early (status ${String(f.header.end)})${this.tail()}`);
@@ -153,10 +161,13 @@ export class Zygote {
         stderr: f.stderr.toString('utf8'),
         setupError: typeof f.header.setupError === 'string' ? f.header.setupError : null,
       };
-      const more = next(r, i);
-      if (i === req.runs.length - 1) break;
-      this.send(Buffer.from(more ? 'c' : 's'));
-      if (!more) break;
+      // Results after the judge said stop (init stops on the same limits, so there are none) are not reported.
+      if (wanted) wanted = next(r, i);
+      if (f.header.last === true) break;
+      if (judgeDecides) {
+        this.send(Buffer.from(wanted ? 'c' : 's'));
+        if (!wanted) break;
+      }
     }
     // The zygote reports the end of the request once the namespaces are torn down; the next request reads it
     // (it is already queued behind this one), so that tear-down is not on this run's path.
