@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { codeJudge } from '../src/judges/code/index.ts';
+import { readabilityJudge } from '../src/judges/readability/index.ts';
 import { createCodeRunner } from '../src/judges/code/code-runner.ts';
 import { Prompt } from '../schemas/prompt.ts';
 import { Sample, sampleKey } from '../schemas/sample.ts';
@@ -95,4 +96,13 @@ test('distillery judge code: JSONL in, one verdict line per case in order', { sk
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a code prompt's meta.language (python) is its programming language: readability does not take it as the reasoning's", async () => {
+  const judge = readabilityJudge({}, { workers: 0 });
+  const p = Prompt.parse({ id: 'lang', messages: [{ role: 'user', content: 'Write a function that adds two numbers.' }], source: 'unit', domain: 'code', meta: { language: 'python' } });
+  const reasoning = 'We need to add the two numbers and return the result. A single expression is enough here, so the function body is one return statement. Let me check it with a small example: one and two make three.';
+  const [v] = await judge.judge(p, [sample('lang', 0, `${reasoning}\n</think>\n\nThe function returns the sum.\n\n\`\`\`python\ndef add(a, b):\n    return a + b\n\`\`\``)], { previous: [[]] });
+  assert.equal(v?.verdict, 'pass', v?.reason);
+  await judge.close?.();
 });

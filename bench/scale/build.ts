@@ -27,8 +27,7 @@ const codeQuota = Math.round(examples * codeShare);
 
 const pipeline = definePipeline({
   name: 'r1-scale',
-  // Code prompts carry no meta.language: the readability judge reads that key as the reasoning's natural language;
-  // the code judge takes python from the answer's fence.
+  // Code prompts carry no meta.language: the code judge takes python from the answer's fence.
   sources: [nearDedupe(jsonl(promptsFile, { name: 'scale-prompts', mapping: { id: 'id', prompt: 'prompt', reference: 'reference', domain: 'domain', meta: ['test', 'entry_point', 'solution', 'wrong'] } }))],
   backend: syntheticTeacher({ acceptRate: 0.55, meanChars: 4096, truncatedRate: 0.03, sharedDir }),
   generation: { k: 4, temperature: 0.6, topP: 0.95, maxTokens: 32768, seed: 0 },

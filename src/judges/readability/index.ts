@@ -3,6 +3,7 @@ import { promptText } from '../../../schemas/prompt.ts';
 import type { Sample } from '../../../schemas/sample.ts';
 import { responseOf } from '../../../schemas/sample.ts';
 import { verdict } from '../../../schemas/verdict.ts';
+import { parseLanguage } from '../code/extract-program.ts';
 import type { Judge } from '../judge.ts';
 import { checkReadability, DEFAULT_READABILITY, needsIdentifier, readabilityVerdict, type ReadabilityInput, type ReadabilityReport, type ReadabilityThresholds } from './check.ts';
 import { loadCompactLanguageIdentifier } from './compact-identifier.ts';
@@ -11,10 +12,13 @@ import { ReadabilityWorkerPool } from './worker-pool.ts';
 
 export * from './check.ts';
 
-/** The target language for a prompt: thresholds, then meta.language, then a guess from the prompt text. */
+/**
+ * The target language for a prompt: thresholds, then meta.language, then a guess from the prompt text. A code
+ * prompt's meta.language names its programming language (the code judge reads it), not the reasoning's.
+ */
 function promptLanguage(prompt: Prompt, thresholds: ReadabilityThresholds): string | undefined {
   const meta = prompt.meta.language;
-  return thresholds.language ?? (typeof meta === 'string' && meta !== '' ? meta : undefined);
+  return thresholds.language ?? (typeof meta === 'string' && meta !== '' && parseLanguage(meta) === null ? meta : undefined);
 }
 
 export interface ReadabilityJudgeOptions {
