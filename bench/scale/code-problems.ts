@@ -87,17 +87,23 @@ const TEMPLATES: Template[] = [
   },
 ];
 
-/** Problem number i (deterministic): template i mod 6, constants from i. */
+// Words for each problem's setting, so that two problems of one template differ in more than a constant (near-dedupe
+// would rightly call those duplicates).
+const FIELDS = ['warehouse', 'sensor', 'ledger', 'survey', 'tournament', 'library', 'orchard', 'railway', 'clinic', 'harbor', 'bakery', 'observatory', 'garage'];
+const THINGS = ['crates', 'readings', 'invoices', 'answers', 'scores', 'loans', 'baskets', 'tickets', 'visits', 'ships', 'loaves', 'stars', 'repairs', 'parcels', 'votes', 'shifts', 'orders'];
+
+/** Problem number i (deterministic): template i mod 6, constants and setting from i. */
 export function codeProblem(i: number): CodeProblem {
   const t = TEMPLATES[i % TEMPLATES.length]!;
-  const k = [2 + (i % 7), 1 + ((i * 13) % 97), 3 + ((i * 7) % 11)];
+  const k = [2 + (i % 89), 1 + ((i * 13) % 97), 3 + ((i * 7) % 101)];
+  const setting = `The ${FIELDS[(i * 5) % FIELDS.length]} team logs ${THINGS[(i * 7) % THINGS.length]} in run ${i}; their ${THINGS[(i * 3 + 1) % THINGS.length]} tally is ${k[1]! * 3 + (i % 50)}.`;
   const entry = `${t.name}_${i}`;
   const header = `def ${entry}(${t.params(k)}):\n`;
   const asserts = t.inputs(k).map((args) => `    assert candidate(${args.map(py).join(', ')}) == ${py(t.run(k, ...args))}`);
   return {
     id: `c${i}`,
     domain: 'code',
-    prompt: `Task ${i}: write a Python function \`${entry}(${t.params(k)})\` that ${t.describe(k)}. Answer with the whole function in a python code block.`,
+    prompt: `Task ${i}. ${setting} Write a Python function \`${entry}(${t.params(k)})\` that ${t.describe(k)}. Answer with the whole function in a python code block.`,
     language: 'python',
     test: `def check(candidate):\n${asserts.join('\n')}\n`,
     entry_point: entry,
