@@ -5,7 +5,8 @@
  *                   libonnxruntime.so with its built-in WebGPU provider); kept when its node and onnxruntime files
  *                   are unchanged (compressing it takes minutes on a busy machine; --force remakes it)
  *   bench.mjs       the bench bundled into one file (made every time: it holds the sampler's code)
- *   libvulkan1_*.deb  the Vulkan loader (Dawn, inside libonnxruntime, opens libvulkan.so.1); unpacked with dpkg -x
+ *   *.deb           the Vulkan loader (Dawn, inside libonnxruntime, opens libvulkan.so.1) and libglvnd, which the
+ *                   NVIDIA driver's ICD needs; unpacked with dpkg -x
  *   MANIFEST.json   sizes and sha256 of the above, and the node / onnxruntime versions
  * It prints the sizes and the working tree's, against the device tool's 64 MiB limit for the two together.
  *
@@ -88,14 +89,18 @@ if (keepRuntime) {
   }
 }
 
-// 3. The Vulkan loader as a Debian package (the device README's recipe: apt-get download, dpkg -x there).
-const download = () => spawnSync('apt-get', ['download', 'libvulkan1'], { cwd: CARRY, encoding: 'utf8' });
+// 3. The Vulkan loader and libglvnd as Debian packages (the device README's recipe: apt-get download, dpkg -x there).
+//    libvulkan1 alone is not enough on the H200: the NVIDIA ICD (libGLX_nvidia.so.0) needs libglvnd's
+//    libGLdispatch, else the loader says "Could not get 'vkCreateInstance' via 'vk_icdGetInstanceProcAddr'" and Dawn
+//    finds no adapter (seen there on 2026-12-04; with these packages it ran).
+const DEBS = ['libvulkan1', 'libglvnd0', 'libglx0', 'libegl1', 'libgl1', 'libopengl0', 'libgles2'];
+const download = () => spawnSync('apt-get', ['download', ...DEBS], { cwd: CARRY, encoding: 'utf8' });
 let apt = download();
 if (apt.status !== 0) {
   run('apt-get', ['update', '-qq']);
   apt = download();
 }
-if (apt.status !== 0) throw new Error(`bench:gpu:pack: apt-get download libvulkan1 failed: ${apt.stderr}`);
+if (apt.status !== 0) throw new Error(`bench:gpu:pack: apt-get download ${DEBS.join(' ')} failed: ${apt.stderr}`);
 
 const files = readdirSync(CARRY).filter((name) => name !== 'MANIFEST.json').sort().map((name) => {
   const file = path.join(CARRY, name);

@@ -12,8 +12,9 @@ OUT_DIR=${OUT:-$WORK}
 mkdir -p "$WORK" "$OUT_DIR"
 [ -f "$CARRY/runtime.tar.xz" ] || { echo "run.sh: $CARRY/runtime.tar.xz missing: run 'npm run bench:gpu:pack' and carry $CARRY" >&2; exit 2; }
 
-# The Vulkan loader, unless the image has one (the device README: dpkg -x into /, then ldconfig).
-if ! ldconfig -p | grep -q 'libvulkan.so.1'; then
+# The Vulkan loader and libglvnd (the NVIDIA ICD needs libGLdispatch), unless the image has them (the device
+# README: dpkg -x into /, then ldconfig).
+if ! ldconfig -p | grep -q 'libvulkan.so.1' || ! ldconfig -p | grep -q 'libGLdispatch.so.0'; then
   for f in "$CARRY"/*.deb; do dpkg -x "$f" /; done
   ldconfig
 fi
