@@ -2,9 +2,9 @@ import { z } from 'zod';
 
 /**
  * How to sample (vLLM's SamplingParams in spirit): one frozen object, hashed into every sample key.
- * `k` is how many samples per prompt.
+ * `k` is how many samples per prompt. Strict: a misspelt option is an error, not a silent default.
  */
-export const GenerationConfig = z.object({
+export const GenerationConfig = z.strictObject({
   k: z.number().int().min(1).max(1024).default(4),
   temperature: z.number().min(0).max(5).default(0.8),
   topP: z.number().gt(0).max(1).default(1),

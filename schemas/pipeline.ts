@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GenerationConfig } from './generation.ts';
 
 /** Output shaping: how shards are rolled and how often the build commits. */
-export const OutputConfig = z.object({
+export const OutputConfig = z.strictObject({
   /** Roll a shard after this many rows (per corpus). */
   shardRows: z.number().int().min(1).default(50_000),
   /** ... or after this many bytes of row text (approximate, per corpus). */
@@ -22,7 +22,7 @@ export type OutputConfig = z.infer<typeof OutputConfig>;
  * Target-driven sampling: sample a prompt in rounds until it has `accepted` accepted samples or has used
  * `budget` samples (src/pipeline/target-sampling.ts). Without it, every prompt gets exactly `generation.k`.
  */
-export const TargetSampling = z.object({
+export const TargetSampling = z.strictObject({
   /** Accepted samples wanted per prompt (m). */
   accepted: z.number().int().min(1),
   /** Most samples spent on one prompt. */
@@ -37,7 +37,7 @@ export const DomainQuotas = z.record(z.string(), z.number().int().min(0));
 export type DomainQuotas = z.infer<typeof DomainQuotas>;
 
 /** The plain-data part of a pipeline definition (validated with zod; objects like backends are checked apart). */
-export const PipelineOptions = z.object({
+export const PipelineOptions = z.strictObject({
   name: z.string().min(1).regex(/^[\w.-]+$/, 'use letters, digits, ".", "_" or "-"'),
   generation: GenerationConfig.default(GenerationConfig.parse({})),
   output: OutputConfig.default(OutputConfig.parse({})),

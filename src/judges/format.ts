@@ -2,6 +2,8 @@ import type { Sample } from '../../schemas/sample.ts';
 import { responseOf } from '../../schemas/sample.ts';
 import { verdict, type Verdict, type VerdictCategory } from '../../schemas/verdict.ts';
 import { perSampleJudge, type Judge } from './judge.ts';
+import { z } from 'zod';
+import { parseOptions } from '../config/strict-options.ts';
 
 export interface FormatJudgeOptions {
   /**
@@ -10,6 +12,8 @@ export interface FormatJudgeOptions {
    */
   prefilledThink?: boolean;
 }
+
+const FormatJudgeOptions = z.strictObject({ prefilledThink: z.boolean().optional() });
 
 /** What the format check found: every problem (in reading order) and the parts it split. */
 export interface FormatCheck {
@@ -101,6 +105,7 @@ export function judgeFormat(sample: Pick<Sample, 'prefill' | 'text' | 'finishRea
 
 /** The R1 format judge (see checkFormat). Score 1 on pass, 0 on fail: the format reward R_fmt. */
 export function formatJudge(options: FormatJudgeOptions = {}): Judge {
+  parseOptions('formatJudge', FormatJudgeOptions, options);
   const opts = { prefilledThink: options.prefilledThink ?? false };
   return perSampleJudge('format', opts, (_prompt, sample) => judgeFormat(sample, opts));
 }

@@ -1,9 +1,13 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { PipelineOptions } from '../../schemas/pipeline.ts';
 import type { Judge } from '../judges/judge.ts';
 import type { Backend } from '../models/sampler.ts';
 import type { SelectionPolicy } from '../select/policy.ts';
 import type { Source } from '../sources/source.ts';
+import { parseOptions } from '../config/strict-options.ts';
+
+/** The plain options plus the four parts (checked one by one below, with messages of their own). */
+const DefinitionKeys = PipelineOptions.extend({ sources: z.unknown(), backend: z.unknown(), judges: z.unknown(), selection: z.unknown() });
 
 /** A pipeline as written in `pipelines/*.ts`: where prompts come from, which model, which judges, what is kept. */
 export interface PipelineDefinition extends z.input<typeof PipelineOptions> {
@@ -25,12 +29,9 @@ export interface Pipeline extends PipelineOptions {
  * Validate a pipeline definition. Throws a ConfigError naming the failing path, before any work is done.
  */
 export function definePipeline(def: PipelineDefinition): Pipeline {
-  const { sources, backend, judges, selection, ...rest } = def;
-  const parsed = PipelineOptions.safeParse(rest);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(`pipeline config: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
+  const { sources, backend, judges, selection } = def;
+  // Strict: a misspelt key anywhere (`generation.temprature`) is an error naming the nearest valid one.
+  const { sources: _s, backend: _b, judges: _j, selection: _p, ...options } = parseOptions('pipeline config', DefinitionKeys, def);
   if (!Array.isArray(sources) || sources.length === 0) throw new ConfigError('pipeline config: sources: give at least one source');
   if (!backend || typeof backend.open !== 'function') throw new ConfigError('pipeline config: backend: expected a backend (e.g. replay(...), onnx(...))');
   if (!Array.isArray(judges)) throw new ConfigError('pipeline config: judges: expected an array of judges');
@@ -41,7 +42,7 @@ export function definePipeline(def: PipelineDefinition): Pipeline {
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new ConfigError(`pipeline config: judges: two judges are named "${dup}"; give one a distinct name`);
   if (!selection || typeof selection.select !== 'function') throw new ConfigError('pipeline config: selection: expected a selection policy');
-  return Object.freeze({ ...parsed.data, sources, backend, judges, selection });
+  return Object.freeze({ ...options, sources, backend, judges, selection });
 }
 
 /** A configuration problem: reported with its path, exits non-zero before any work. */

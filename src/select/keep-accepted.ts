@@ -1,6 +1,8 @@
 import type { Prompt } from '../../schemas/prompt.ts';
 import type { Verdict } from '../../schemas/verdict.ts';
 import type { JudgedSample, PromptSelection, SampleDecision, SelectionPolicy } from './policy.ts';
+import { z } from 'zod';
+import { fn, parseOptions } from '../config/strict-options.ts';
 
 export interface KeepAcceptedOptions {
   /** Keep at most this many accepted samples per prompt in sft/ and distill/ (R1 kept several per prompt). */
@@ -21,6 +23,20 @@ export interface KeepAcceptedOptions {
   id?: string;
 }
 
+const KeepAcceptedSchema = z.strictObject({
+  maxPerPrompt: z.number().int().min(0).optional(),
+  prefer: z.enum(['reward', 'shortest', 'first']).optional(),
+  passRateBand: z
+    .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+    .refine(([min, max]) => min <= max, 'expected [min, max] with 0 ≤ min ≤ max ≤ 1')
+    .optional(),
+  prefsPerPrompt: z.number().int().min(0).optional(),
+  accept: fn().optional(),
+  reward: fn().optional(),
+  disagreement: fn().optional(),
+  id: z.string().optional(),
+});
+
 export const allPass = (verdicts: readonly Verdict[]): boolean => verdicts.length > 0 && verdicts.every((v) => v.verdict === 'pass');
 
 /**
@@ -28,6 +44,7 @@ export const allPass = (verdicts: readonly Verdict[]): boolean => verdicts.lengt
  * of a prompt go to the SFT and distillation corpora; optional pass-rate band and preference pairs.
  */
 export function keepAccepted(options: KeepAcceptedOptions = {}): SelectionPolicy {
+  parseOptions('keepAccepted', KeepAcceptedSchema, options);
   const maxPerPrompt = options.maxPerPrompt ?? 1;
   const prefer = options.prefer ?? 'reward';
   const band = options.passRateBand ?? [0, 1];
@@ -35,8 +52,6 @@ export function keepAccepted(options: KeepAcceptedOptions = {}): SelectionPolicy
   const accept = options.accept ?? allPass;
   const reward = options.reward ?? (() => null);
   const disagreement = options.disagreement ?? (() => null);
-  if (!Number.isInteger(maxPerPrompt) || maxPerPrompt < 0) throw new Error(`keepAccepted: maxPerPrompt must be an integer ≥ 0, got ${maxPerPrompt}`);
-  if (!(band[0] >= 0 && band[1] <= 1 && band[0] <= band[1])) throw new Error(`keepAccepted: passRateBand must satisfy 0 ≤ min ≤ max ≤ 1, got [${band}]`);
 
   return {
     describe: () => ({

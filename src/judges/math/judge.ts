@@ -6,6 +6,8 @@ import { splitResponse } from '../response.ts';
 import { mathPolicy, type MathPolicy } from './policy.ts';
 import { verifyMath, type MathVerification } from './verify.ts';
 import { MathWorkerPool } from './worker-pool.ts';
+import { z } from 'zod';
+import { parseOptions } from '../../config/strict-options.ts';
 
 export interface MathJudgeOptions {
   /** Overrides of the equivalence policy (see policy.ts); part of the config hash. */
@@ -13,6 +15,23 @@ export interface MathJudgeOptions {
   /** Worker threads (default: one per core). */
   workers?: number;
 }
+
+const MathJudgeSchema = z.strictObject({
+  policy: z
+    .strictObject({
+      relationAsSet: z.boolean(),
+      decimalDigitsForExact: z.number().int().min(1),
+      roundToDecimalReference: z.boolean(),
+      relativeTolerance: z.number().min(0),
+      samplePoints: z.number().int().min(1),
+      rejectHedges: z.boolean(),
+      percentMatchesBare: z.boolean(),
+      timeoutMs: z.number().positive(),
+    } satisfies Record<keyof MathPolicy, z.ZodType>)
+    .partial()
+    .optional(),
+  workers: z.number().int().min(1).optional(),
+});
 
 /** Turn a verification into the judge's Verdict; `detail` holds what was read on each side. */
 export function toVerdict(v: MathVerification): Verdict {
@@ -39,6 +58,7 @@ export function boundedMathInput(s: string): boolean {
  * one that cannot be read, is an `error` (never a pass).
  */
 export function mathJudge(options: MathJudgeOptions = {}): Judge {
+  parseOptions('mathJudge', MathJudgeSchema, options);
   const policy = mathPolicy(options.policy);
   let pool: MathWorkerPool | null = null;
   const judgeOne = async (prompt: Prompt, sample: Sample): Promise<Verdict> => {

@@ -6,6 +6,8 @@ import type { Backend } from '../sampler.ts';
 import { DEVICES, type Device } from './decoder-session.ts';
 import { readModelDir } from './model-dir.ts';
 import { DEFAULT_SLOTS, OnnxSampler } from './onnx-sampler.ts';
+import { z } from 'zod';
+import { parseOptions } from '../../config/strict-options.ts';
 
 export { OnnxSampler } from './onnx-sampler.ts';
 export type { Device } from './decoder-session.ts';
@@ -32,11 +34,21 @@ export interface OnnxOptions {
   slots?: number;
 }
 
+const OnnxOptionsSchema = z.strictObject({
+  model: z.string().min(1).optional(),
+  file: z.string().min(1).optional(),
+  threads: z.number().int().min(1).optional(),
+  device: z.enum(DEVICES).optional(),
+  batchSize: z.number().int().min(1).optional(),
+  slots: z.number().int().min(1).optional(),
+});
+
 /**
  * The embedded backend: sample in-process with onnxruntime-node. The description (hashed into every sample key)
  * names the model and the sha256 of its graph, so another model or export is another sample key.
  */
 export function onnx(options: OnnxOptions = {}): Backend {
+  parseOptions('onnx', OnnxOptionsSchema, options);
   const dir = path.resolve(options.model ?? BUNDLED_MODEL);
   const device = options.device ?? 'cpu';
   if (!DEVICES.includes(device)) throw new Error(`onnx: device ${JSON.stringify(device)} is not supported; use ${DEVICES.map((d) => `'${d}'`).join(', ')}`);

@@ -3,6 +3,7 @@ import type { Backend, OpenContext } from '../sampler.ts';
 import { openEndpoints } from './endpoints.ts';
 import { OpenAIOptions, type OpenAIOptionsInput } from './options.ts';
 import { OpenAISampler } from './sampler.ts';
+import { parseOptions } from '../../config/strict-options.ts';
 
 export { OpenAIOptions, type OpenAIOptionsInput } from './options.ts';
 export { OpenAISampler } from './sampler.ts';
@@ -22,12 +23,7 @@ export interface OpenAIBackend extends Backend {
  * The API key is read from `process.env[apiKeyEnv]` when the sampler opens; it is never described or logged.
  */
 export function openai(input: OpenAIOptionsInput): OpenAIBackend {
-  const parsed = OpenAIOptions.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw Object.assign(new Error(`openai backend: ${issue.path.join('.') || '(options)'}: ${issue.message}`), { name: 'ConfigError' });
-  }
-  const options = Object.freeze(parsed.data);
+  const options = Object.freeze(parseOptions('openai backend', OpenAIOptions, input));
   const keyRequired = input.apiKeyEnv !== undefined;
   return {
     kind: OPENAI_KIND,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Prices in a currency unit (e.g. USD) per million tokens; enables cost accounting in the backend report. */
-export const OpenAIPrices = z.object({
+export const OpenAIPrices = z.strictObject({
   promptPerMillion: z.number().min(0),
   completionPerMillion: z.number().min(0),
 });
@@ -35,7 +35,7 @@ export type OpenAILaunch = z.infer<typeof OpenAILaunch>;
  * prefill, extra body) go into describe() and so into the sample keys; where the server is (baseUrl) and how hard
  * we drive it (concurrency, rate limits, timeouts, retries) do not, so shards served by different hosts merge.
  */
-export const OpenAIOptions = z.object({
+export const OpenAIOptions = z.strictObject({
   /**
    * e.g. http://127.0.0.1:8000/v1 (vLLM, SGLang, TGI, llama.cpp server) or a hosted API; a list of servers of the
    * same model is one pool (least outstanding requests, failover: src/models/openai/endpoint-pool.ts). Not with `launch`.
