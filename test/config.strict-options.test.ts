@@ -30,7 +30,7 @@ test('a misspelt option in a factory is a ConfigError naming the key and the nea
 
 test('an invalid value names the allowed ones; every problem is listed', () => {
   assert.throws(() => keepAccepted({ prefer: 'shortst' } as never), /keepAccepted: prefer: "shortst" is not one of reward \| shortest \| first — did you mean shortest\?/);
-  assert.throws(() => onnx({ executionProvider: 'gpu' } as never), /onnx: executionProvider: "gpu" is not one of cpu \| cuda/);
+  assert.throws(() => onnx({ device: 'gpu' } as never), /onnx: device: "gpu" is not one of cpu \| webgpu \| cuda/);
   assert.throws(
     () => keepAccepted({ maxPerPromt: 1, prefer: 'long' } as never),
     (e: Error) => /maxPerPromt: unknown option/.test(e.message) && /prefer: "long" is not one of/.test(e.message),
