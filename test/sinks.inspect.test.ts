@@ -9,6 +9,7 @@ import { OutputConfig } from '../schemas/pipeline.ts';
 import { openParquetBuildStore } from '../src/sinks/parquet-build-store.ts';
 import { readManifest } from '../src/sinks/manifest.ts';
 import { chunkRows } from './support/corpus-rows.ts';
+import { formatBytes } from '../src/sinks/units.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../bin/distillery.mjs', import.meta.url).pathname;
@@ -58,6 +59,8 @@ test('distillery inspect summarises a build through DuckDB and fails on a checks
     assert.match(text.stdout, /Acceptance by domain/);
     assert.match(text.stdout, /Rejections by category[^\n]*\n.*\nmath\s+wrong_answer\s+80\s+0/);
     assert.match(text.stdout, /shards match the manifest/);
+    assert.match(text.stdout, /^sft +\d+ +40 +40 +\d+(\.\d+)? kB$/m, 'shard sizes in a readable unit (kB for small shards, not "MB 0")');
+    assert.match(text.stdout, /^quarantine +\d+ +1 +1 +\d+ B$/m);
 
     // Flip one byte inside a committed shard: same size, different checksum.
     const m = (await readManifest(dir))!;
@@ -72,4 +75,8 @@ test('distillery inspect summarises a build through DuckDB and fails on a checks
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('formatBytes: sizes in the unit that reads best', () => {
+  assert.deepEqual([0, 999, 1000, 3229, 21_448, 999_499, 14_000_000, 3.41e9].map(formatBytes), ['0 B', '999 B', '1.00 kB', '3.23 kB', '21.4 kB', '999 kB', '14.0 MB', '3.41 GB']);
 });

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { CARD_STATS_KEY } from './card-stats-store.ts';
-import { cardStatsFrom, histogramPercentile, PASS_RATE_BUCKETS, TOKEN_BUCKETS, type CardStats, type GroupCounts } from './card-stats.ts';
+import { buildFigures, PASS_RATE_BINS, type BuildFigures, type GroupFigures } from './build-figures.ts';
 import { Manifest } from './manifest.ts';
+import { formatBytes } from './units.ts';
 
 export interface DatasetCardOptions {
-  /** SPDX id or HF licence tag of the generated data (depends on the teacher model's terms); omitted when unknown. */
+  /** SPDX id or HF licence tag of the generated data (it follows the teacher model's terms). Default: the pipeline's `card.license`, else "other". */
   license?: string;
+  /** ISO 639-1 codes of the data's languages. Default: the pipeline's `card.language`, else ["en"]. */
+  language?: string[];
   /** One paragraph saying what the data is for. */
   description?: string;
 }
@@ -21,80 +23,118 @@ export function manifestChecksum(m: Manifest): string {
 const yamlString = (s: string) => JSON.stringify(s); // a JSON string is a valid YAML double-quoted scalar
 const int = (n: number) => n.toLocaleString('en-US');
 const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '–');
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** A table cell: pipes escaped, one line; outside code spans `<` too (HF renders the card's HTML). */
+const cell = (s: string) => {
+  const one = s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return /^`.*`$/.test(one) ? one : one.replace(/</g, '&lt;');
+};
+const tokens = (n: number) => int(Math.round(n));
 
 function table(head: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]) => `| ${cells.map((c) => cell(String(c))).join(' | ')} |`;
   return [line(head), `| ${head.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
-function groupTable(label: string, groups: Record<string, GroupCounts>): string {
-  const names = Object.keys(groups).sort();
-  if (names.length === 0) return '_No samples._';
-  const rows = names.map((n) => {
-    const g = groups[n];
-    return [n, int(g.prompts), int(g.samples), int(g.accepted), pct(g.accepted, g.samples), int(g.selected), g.selected > 0 ? (g.samples / g.selected).toFixed(2) : '–'];
-  });
-  return table([label, 'prompts', 'samples', 'accepted', 'accept rate', 'selected (sft rows)', 'samples per selected'], rows);
+/** HF `size_categories` tag of a row count. */
+export function sizeCategory(rows: number): string {
+  const steps: [number, string][] = [[1e3, 'n<1K'], [1e4, '1K<n<10K'], [1e5, '10K<n<100K'], [1e6, '100K<n<1M'], [1e7, '1M<n<10M'], [1e8, '10M<n<100M'], [1e9, '100M<n<1B']];
+  return steps.find(([n]) => rows < n)?.[1] ?? 'n>1T';
 }
 
-function tokenTable(stats: CardStats): string {
-  const label = (i: number) => (i === 0 ? `< ${TOKEN_BUCKETS[0]}` : TOKEN_BUCKETS[i] === Infinity ? `≥ ${TOKEN_BUCKETS[i - 1]}` : `${TOKEN_BUCKETS[i - 1]}–${TOKEN_BUCKETS[i] - 1}`);
-  const totalAll = stats.tokens.all.reduce((a, b) => a + b, 0);
-  const totalSel = stats.tokens.selected.reduce((a, b) => a + b, 0);
-  const rows = TOKEN_BUCKETS.map((_, i) => [label(i), int(stats.tokens.all[i]), pct(stats.tokens.all[i], totalAll), int(stats.tokens.selected[i]), pct(stats.tokens.selected[i], totalSel)]).filter((r, i) => stats.tokens.all[i] > 0);
-  const summary = (hist: number[], sum: number, n: number) =>
-    n > 0 ? `mean ${Math.round(sum / n)}, median ≤ ${histogramPercentile(hist, 0.5)}, p90 ≤ ${histogramPercentile(hist, 0.9)}` : 'none';
-  return [
-    table(['completion tokens', 'all samples', '%', 'selected', '%'], rows),
-    '',
-    `All samples: ${summary(stats.tokens.all, stats.tokens.sumAll, totalAll)}. Selected: ${summary(stats.tokens.selected, stats.tokens.sumSelected, totalSel)}.`,
-  ].join('\n');
-}
-
-function judgeSection(stats: CardStats): string {
-  const names = Object.keys(stats.judges).sort();
-  if (names.length === 0) return '_No verdicts._';
-  const verdicts = table(
-    ['judge', 'pass', 'fail', 'error (undecided)', 'pass rate of decided'],
-    names.map((n) => {
-      const j = stats.judges[n];
-      return [n, int(j.pass), int(j.fail), int(j.error), pct(j.pass, j.pass + j.fail)];
-    }),
+function groupTable(label: string, groups: GroupFigures[]): string {
+  if (groups.length === 0) return '_No samples._';
+  return table(
+    [label, 'prompts', 'samples', 'accepted', 'accept rate', 'selected (sft rows)', 'samples per selected'],
+    groups.map((g) => [g.name, int(g.prompts), int(g.samples), int(g.accepted), pct(g.accepted, g.samples), int(g.selected), g.selected > 0 ? (g.samples / g.selected).toFixed(2) : '–']),
   );
-  const pairs = Object.keys(stats.agreement).sort();
-  const agreement = pairs.length
-    ? table(['judges', 'both decided', 'agree', 'agreement'], pairs.map((p) => [p.replace('|', ' vs '), int(stats.agreement[p].both), int(stats.agreement[p].agree), pct(stats.agreement[p].agree, stats.agreement[p].both)]))
-    : '_Only one judge decided each sample: no pairwise agreement to show._';
-  const dis = Object.entries(stats.disagreements).sort(([a], [b]) => (a < b ? -1 : 1));
-  const disagreements = dis.length ? table(['recorded disagreement', 'samples'], dis.map(([k, v]) => [k, int(v)])) : '_No rule-vs-generative disagreements recorded._';
-  return [verdicts, '', 'Agreement between judges on the samples both decided (`error` verdicts excluded):', '', agreement, '', disagreements].join('\n');
 }
 
-function scalarReport(report: Record<string, unknown> | null): string {
-  if (!report) return '_The build has not finished: figures are as of the last commit._';
-  const flat: [string, string][] = [];
-  const walk = (prefix: string, v: unknown, depth: number) => {
-    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) flat.push([prefix, typeof v === 'number' ? (Number.isInteger(v) ? int(v) : String(Math.round(v * 1000) / 1000)) : String(v)]);
-    else if (typeof v === 'object' && !Array.isArray(v) && depth < 2) for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(prefix ? `${prefix}.${k}` : k, x, depth + 1);
+function passRateTable(f: BuildFigures): string {
+  const domains = [...new Set(f.passRate.map((p) => p.domain))].sort();
+  if (domains.length === 0) return '_No samples._';
+  const count = (d: string | null, bin: number) => f.passRate.filter((p) => p.bin === bin && (d === null || p.domain === d)).reduce((a, p) => a + p.prompts, 0);
+  return table(['pass rate', 'prompts', ...(domains.length > 1 ? domains : [])], PASS_RATE_BINS.map((label, bin) => [label, int(count(null, bin)), ...(domains.length > 1 ? domains.map((d) => int(count(d, bin))) : [])]));
+}
+
+/** The length histogram in about ten rows (adjacent bins merged), percentiles above it. */
+function lengthSection(f: BuildFigures): string {
+  const p = f.lengths.percentiles;
+  if (p.length === 0) return '_No samples._';
+  const percentiles = table(['completion tokens', 'samples', 'mean', 'p10', 'median', 'p90', 'p99', 'max'], p.map((x) => [x.set, int(x.samples), tokens(x.mean), tokens(x.p10), tokens(x.p50), tokens(x.p90), tokens(x.p99), int(x.max)]));
+  const bins = f.lengths.bins;
+  const per = Math.max(1, Math.ceil(bins.length / 10));
+  const merged: (string | number)[][] = [];
+  const acc = bins.reduce((a, b) => a + b.accepted, 0);
+  const rej = bins.reduce((a, b) => a + b.rejected, 0);
+  for (let i = 0; i < bins.length; i += per) {
+    const part = bins.slice(i, i + per);
+    const hi = part[part.length - 1].hi;
+    const a = part.reduce((x, b) => x + b.accepted, 0);
+    const r = part.reduce((x, b) => x + b.rejected, 0);
+    merged.push([hi === null ? `≥ ${int(part[0].lo)}` : `${int(part[0].lo)}–${int(hi - 1)}`, int(a), pct(a, acc), int(r), pct(r, rej)]);
+  }
+  return [percentiles, '', table(['completion tokens', 'accepted', '%', 'rejected', '%'], merged)].join('\n');
+}
+
+function judgeSection(f: BuildFigures): string {
+  if (f.byJudge.length === 0) return '_No verdicts._';
+  const verdicts = table(['judge', 'pass', 'fail', 'error (undecided)', 'pass rate of decided'], f.byJudge.map((j) => [j.judge, int(j.pass), int(j.fail), int(j.error), pct(j.pass, j.pass + j.fail)]));
+  const failed = f.byJudge.reduce((a, j) => a + j.fail, 0);
+  const how = f.rejectionGrouping === 'category' ? 'by the category each judge gives' : 'by reason, numbers and quoted text normalised away (N)';
+  const rejections = f.rejections.length
+    ? table(['judge', 'category', 'failed verdicts', 'share of failures', 'example reason'], f.rejections.slice(0, 10).map((r) => [r.judge, r.category, int(r.count), pct(r.count, failed), r.example]))
+    : '_No failed verdicts._';
+  const agreement = f.agreement.length
+    ? table(['rule judge', 'generative judge', 'both decided', 'agree', 'agreement', 'rule fail, generative pass', 'rule pass, generative fail'], f.agreement.map((a) => [a.rule, a.generative, int(a.both), int(a.agree), pct(a.agree, a.both), int(a.ruleFailGenerativePass), int(a.rulePassGenerativeFail)]))
+    : '_No generative judge answers the same question as a rule judge in this pipeline: no rule-vs-generative agreement to show._';
+  return [verdicts, '', `### Top rejection categories`, '', `Failed verdicts grouped ${how}.`, '', rejections, '', '### Rule vs generative judges', '', 'Only between judges that answer the same question (a generative judge in correctness mode and the rule judge it checks), on the samples both decided:', '', agreement].join('\n');
+}
+
+function exampleRows(f: BuildFigures): string {
+  if (f.exampleRows.length === 0) return '_No rows._';
+  const value = (v: unknown) => {
+    const text = (typeof v === 'string' ? v : JSON.stringify(v)).replace(/`/g, "'");
+    return `\`${text.length > 400 ? `${text.slice(0, 400)}…` : text}\``;
   };
-  for (const [k, v] of Object.entries(report)) if (k !== CARD_STATS_KEY) walk(k, v, 0);
-  return flat.length ? table(['figure', 'value'], flat) : '_Empty report._';
+  return f.exampleRows.map(({ corpus, row }) => [`### \`${corpus}\``, '', table(['column', 'value'], Object.entries(row).map(([k, v]) => [k, value(v)])), ''].join('\n')).join('\n');
+}
+
+/** The card of a build directory, its figures computed from the shards (what `distillery run` writes as README.md). */
+export async function datasetCardOf(dir: string, manifest: Manifest, options: DatasetCardOptions = {}): Promise<string> {
+  return datasetCard(manifest, await buildFigures(dir, manifest), options);
+}
+
+function cardMeta(manifest: Manifest): { license?: string; language?: string[] } {
+  const c = manifest.config.card;
+  if (!c || typeof c !== 'object') return {};
+  const o = c as Record<string, unknown>;
+  return {
+    ...(typeof o.license === 'string' ? { license: o.license } : {}),
+    ...(Array.isArray(o.language) ? { language: o.language.map(String) } : typeof o.language === 'string' ? { language: [o.language] } : {}),
+  };
 }
 
 /**
  * The Hugging Face dataset card (README.md) of a build directory: a YAML header whose `configs` point each corpus
- * at its Parquet shards (so `datasets.load_dataset(dir, "sft")` works), then counts per domain and source,
- * acceptance, token lengths, judge agreement, the pipeline config and the manifest checksum. Pure: a function of
- * the manifest (figures from `report.card`, else the last commit's `stats.card`, see withCardStats).
+ * at its Parquet shards (so `datasets.load_dataset(dir, "sft")` works) with licence, language, size and task
+ * metadata, then the health line, acceptance, pass rates, excluded input, token lengths, judges, one row of each
+ * corpus, the pipeline config and the manifest checksum. Pure: the figures are `buildFigures` (DuckDB over the shards).
  */
-export function datasetCard(manifest: Manifest, options: DatasetCardOptions = {}): string {
-  const stats = cardStatsFrom(manifest.report?.[CARD_STATS_KEY] ?? manifest.stats?.[CARD_STATS_KEY]);
+export function datasetCard(manifest: Manifest, figures: BuildFigures, options: DatasetCardOptions = {}): string {
+  const f = figures;
+  const meta = cardMeta(manifest);
+  const license = options.license ?? meta.license ?? 'other';
+  const language = options.language ?? meta.language ?? ['en'];
   const present = CARD_CONFIGS.filter((c) => manifest.shards.some((s) => s.corpus === c));
+  const t = manifest.totals;
   const header = [
     '---',
     `pretty_name: ${yamlString(manifest.pipeline)}`,
-    ...(options.license ? [`license: ${yamlString(options.license)}`] : []),
+    `license: ${yamlString(license)}`,
+    'language:',
+    ...language.map((l) => `- ${yamlString(l)}`),
+    'size_categories:',
+    `- ${sizeCategory(Math.max(t.sft.rows, t.distill.rows))}`,
     'task_categories:',
     '- text-generation',
     'tags:',
@@ -116,19 +156,20 @@ export function datasetCard(manifest: Manifest, options: DatasetCardOptions = {}
       : []),
     '---',
   ];
-  const t = manifest.totals;
   const corpora = table(
-    ['config', 'rows', 'shards', 'bytes', 'load with'],
-    CARD_CONFIGS.map((c) => [c, int(t[c].rows), int(t[c].shards), int(t[c].bytes), present.includes(c) ? `load_dataset(dir, "${c}")` : '(empty: not a config)']),
+    ['config', 'rows', 'shards', 'size', 'load with'],
+    CARD_CONFIGS.map((c) => [c, int(t[c].rows), int(t[c].shards), formatBytes(t[c].bytes), present.includes(c) ? `load_dataset(dir, "${c}")` : '(empty: not a config)']),
   );
-  const all = Object.values(stats.byDomain).reduce((a, g) => ({ prompts: a.prompts + g.prompts, samples: a.samples + g.samples, accepted: a.accepted + g.accepted, selected: a.selected + g.selected }), { prompts: 0, samples: 0, accepted: 0, selected: 0 });
-  const quarantine = Object.entries(stats.quarantine).sort(([a], [b]) => (a < b ? -1 : 1));
+  const a = f.totals;
   const body = [
     `# ${manifest.pipeline}`,
     '',
     options.description ??
       'Chain-of-thought data made by rejection sampling with Distillery: a teacher model answered each prompt several times, judges checked each answer, and the accepted answers became the SFT and distillation rows.',
     '',
+    `**Build health.** ${f.health.line}`,
+    '',
+    license === 'other' ? '_Licence: not set by the pipeline. Generated data follows the terms of the teacher model that wrote it: set `license` before publishing._\n' : '',
     '## Configs',
     '',
     corpora,
@@ -145,38 +186,43 @@ export function datasetCard(manifest: Manifest, options: DatasetCardOptions = {}
     '',
     '## Acceptance',
     '',
-    `${int(all.prompts)} prompts, ${int(all.samples)} samples, ${int(all.accepted)} accepted (${pct(all.accepted, all.samples)}), ${int(all.selected)} selected; ${all.selected > 0 ? (all.samples / all.selected).toFixed(2) : '–'} samples spent per selected example.`,
+    `${int(a.prompts)} prompts, ${int(a.samples)} samples, ${int(a.accepted)} accepted (${pct(a.accepted, a.samples)}), ${int(a.selected)} selected; ${a.selected > 0 ? (a.samples / a.selected).toFixed(2) : '–'} samples spent per selected example.`,
     '',
     '### By domain',
     '',
-    groupTable('domain', stats.byDomain),
+    groupTable('domain', f.byDomain),
     '',
     '### By source',
     '',
-    groupTable('source', stats.bySource),
+    groupTable('source', f.bySource),
     '',
     '### Prompts by pass rate',
     '',
-    table(['pass rate', 'prompts'], PASS_RATE_BUCKETS.map((b, i) => [b, int(stats.passRate[i])])),
+    'The share of a prompt\'s samples that passed every judge. Prompts at 0 or 1 teach the least; the spread between is what rejection sampling selects from.',
+    '',
+    passRateTable(f),
     '',
     '### Excluded input',
     '',
-    quarantine.length
-      ? table(['reason', 'rows'], quarantine.map(([k, v]) => [k, int(v)])) + '\n\nEach excluded row is listed with its reason in `quarantine/*.jsonl` (near-duplicates name the prompt they duplicate; contaminated prompts name the evaluation file, item and n-gram).'
+    f.excluded.length
+      ? table(['reason', 'rows'], f.excluded.map((e) => [e.reason, int(e.rows)])) + '\n\nEach quarantined row is listed with its reason in `quarantine/*.jsonl` (near-duplicates name the prompt they duplicate; contaminated prompts name the evaluation file, item and n-gram). Exact duplicates are counted, not written.'
       : '_No input rows were excluded._',
     '',
     '## Token lengths',
     '',
-    tokenTable(stats),
+    'Completion tokens of every sample, accepted vs rejected (selected: the rows of `sft`).',
+    '',
+    lengthSection(f),
     '',
     '## Judges',
     '',
-    judgeSection(stats),
+    judgeSection(f),
     '',
-    '## Build report',
+    '## Example rows',
     '',
-    scalarReport(manifest.report),
+    'The first row of each config, long texts clipped.',
     '',
+    exampleRows(f),
     '## Pipeline config',
     '',
     `Config hash \`${manifest.configHash}\`, code version \`${manifest.codeVersion}\`, ${manifest.commits} commits, ${manifest.finished ? 'finished' : 'not finished'} (${manifest.updatedAt}).`,

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readManifest, type Manifest, type ShardKind } from './manifest.ts';
+import { formatBytes } from './units.ts';
 
 export interface ShardCheck {
   path: string;
@@ -184,7 +185,7 @@ function table(head: string[], body: (string | number)[][]): string {
 export function formatInspection(r: BuildInspection): string {
   const out: string[] = [];
   out.push(`${r.dir}: pipeline ${r.pipeline}, config ${r.configHash.slice(0, 12)}, code ${r.codeVersion}, ${r.commits} commits${r.finished ? ', finished' : ', not finished'}`);
-  out.push('', 'Corpora', table(['corpus', 'shards', 'rows', 'manifest', 'MB'], r.corpora.map((c) => [c.corpus, c.shards, c.rows, c.manifestRows, Number((c.bytes / 1e6).toFixed(2))])));
+  out.push('', 'Corpora', table(['corpus', 'shards', 'rows', 'manifest', 'size'], r.corpora.map((c) => [c.corpus, c.shards, c.rows, c.manifestRows, formatBytes(c.bytes)])));
   if (r.acceptanceByDomain.length) out.push('', 'Acceptance by domain', table(['domain', 'samples', 'accepted', 'rate'], r.acceptanceByDomain.map((d) => [d.domain, d.samples, d.accepted, pct(d.rate)])));
   if (r.verdictsByJudge.length) out.push('', 'Verdicts by judge (pass rate over pass+fail; error is not a failure)', table(['judge', 'pass', 'fail', 'error', 'pass rate'], r.verdictsByJudge.map((j) => [j.judge, j.pass, j.fail, j.error, pct(j.passRate)])));
   if (r.rejectionsByCategory.length) out.push('', 'Rejections by category (fail and error verdicts)', table(['judge', 'category', 'fail', 'error'], r.rejectionsByCategory.map((x) => [x.judge, x.category, x.fail, x.error])));

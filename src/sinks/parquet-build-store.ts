@@ -22,8 +22,8 @@ const TMP_DIR = '.tmp';
 export type CommitStep = 'shard-written' | 'shard-renamed' | 'dirs-synced' | 'manifest-tmp-written' | 'manifest-renamed';
 
 export interface ParquetBuildStoreOptions extends WriterPoolOptions {
-  /** Renders the dataset card (README.md in the build directory), written atomically by finish(). */
-  card?: (manifest: Manifest) => string;
+  /** Renders the dataset card (README.md in the build directory), written atomically by finish() (`dir`: the build directory). */
+  card?: (manifest: Manifest, dir: string) => string | Promise<string>;
   /** Called after each commit step; tests throw here to simulate a crash at that instant. */
   onCommitStep?: (step: CommitStep) => void | Promise<void>;
 }
@@ -123,7 +123,7 @@ class ParquetBuildStore implements BuildStore {
       const done: Manifest = { ...m, report, finished: true, updatedAt: new Date().toISOString() };
       await writeManifest(this.dir, this.tmpDir, done);
       this.manifest = done;
-      if (this.options.card) await writeFileAtomic(join(this.dir, 'README.md'), this.options.card(done), this.tmpDir);
+      if (this.options.card) await writeFileAtomic(join(this.dir, 'README.md'), await this.options.card(done, this.dir), this.tmpDir);
     });
   }
 
