@@ -5,6 +5,7 @@
 const COMMANDS: Record<string, string> = {
   run: 'run a pipeline: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N|auto[/N]] [--reuse PREV_DIR] [--backend openai --base-url URL --model NAME] [--json]',
   inspect: 'summarise a build directory through DuckDB: distillery inspect DIR [--json]',
+  report: 'a self-contained HTML report of a build: distillery report DIR [--out FILE.html] [--compare PREV_DIR]',
   judge: 'judge a JSONL file on its own: distillery judge math|code|format|readability|generative --input F [--output F]',
   batch: 'offline batch files: distillery batch export <pipeline.ts> --out F | batch import <pipeline.ts> --results F… --out DIR',
   merge: 'merge sharded builds: distillery merge DIR… --out DIR',

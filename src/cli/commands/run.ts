@@ -6,12 +6,13 @@ import type { ShardSpec } from '../../sources/shard.ts';
 import { isAutoShard, shardFlag } from '../../cluster/scheduler-shard.ts';
 import { applyBackendOverride, BACKEND_OVERRIDE_FLAGS } from '../backend-override.ts';
 import { reuseSamples } from '../../models/reuse-backend.ts';
+import { writeReport } from '../../report/write-report.ts';
 
 /** Seconds between JSON progress lines when stderr is not a terminal (DISTILLERY_LOG_SECONDS overrides). */
 const LOG_SECONDS = Number(process.env.DISTILLERY_LOG_SECONDS ?? 5);
 
 /**
- * `distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N|auto[/N]] [--reuse PREV_DIR] [--json]`. Exit 0 when done, 130 when stopped by
+ * `distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N|auto[/N]] [--reuse PREV_DIR] [--json] [--no-report]`. Writes DIR/report.html at the end. Exit 0 when done, 130 when stopped by
  * Ctrl-C / SIGTERM (what was done is committed; the same command resumes), 1 on a config or run error.
  */
 export async function run(argv: string[]): Promise<number> {
@@ -21,6 +22,7 @@ export async function run(argv: string[]): Promise<number> {
     shard: { type: 'string' },
     json: { type: 'boolean' },
     reuse: { type: 'string' },
+    'no-report': { type: 'boolean' },
     ...BACKEND_OVERRIDE_FLAGS,
   });
   if (positionals.length !== 1) throw new UsageError('run: expected one pipeline file: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N|auto[/N]]');
@@ -83,6 +85,15 @@ export async function run(argv: string[]): Promise<number> {
     if (tty) process.stderr.write('\r\x1b[2K');
     if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
     else process.stdout.write(formatReport(report) + '\n');
+    // The HTML report beside the card (--no-report skips it); a report that fails does not fail the build.
+    if (!report.interrupted && !values['no-report']) {
+      try {
+        const r = await writeReport(values.out);
+        if (!values.json) process.stdout.write(`  report: ${r.file}\n`);
+      } catch (e) {
+        process.stderr.write(`distillery run: the build is done, but its HTML report could not be written: ${(e as Error).message}; try: distillery report ${values.out}\n`);
+      }
+    }
     return report.interrupted ? 130 : 0;
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,0 +1,79 @@
+/**
+ * The report at scale: `distillery report` on a large synthetic build, timed with its peak RSS (child process,
+ * /proc sampled every 0.2 s). Reference measured in the same run: reading every shard once for its sha256 (the
+ * floor: the report checks every checksum against the manifest), so the ratio says what the DuckDB aggregates
+ * and the page cost on top.
+ *
+ *   npm run bench:report -- --dir DIR            (an existing build, e.g. kept by bench:scale --keep: DIR/full)
+ *   npm run bench:report -- --examples 100000    (makes one first with bench/scale.bench.ts --no-crash --keep)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { readManifest } from '../src/sinks/manifest.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { dir: { type: 'string' }, examples: { type: 'string', default: '100000' }, keep: { type: 'boolean', default: false } } });
+
+let dir = values.dir;
+let made: string | null = null;
+if (!dir) {
+  console.log(`report bench: making a ${Number(values.examples).toLocaleString()}-example build with bench/scale.bench.ts --no-crash --keep …`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'bench/scale.bench.ts'), '--examples', String(values.examples), '--no-crash', '--keep'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`bench:scale exited ${r.status}`);
+  const m = /, in (\S+)/.exec(r.stdout);
+  if (!m) throw new Error(`cannot find the build directory in bench:scale's output:\n${r.stdout.slice(0, 2000)}`);
+  made = m[1];
+  dir = path.join(made, 'full');
+}
+const manifest = await readManifest(dir);
+if (!manifest) throw new Error(`${dir}: no manifest.json`);
+const shardBytes = manifest.shards.reduce((a, s) => a + s.bytes, 0);
+
+// Reference: every shard read once for its sha256.
+const tRef = performance.now();
+for (const s of manifest.shards) {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path.join(dir, s.path))) h.update(chunk as Buffer);
+  h.digest();
+}
+const refSeconds = (performance.now() - tRef) / 1000;
+
+const out = path.join(tmpdir(), `distillery-bench-report-${process.pid}.html`);
+const t0 = performance.now();
+const rss: number[] = [];
+const child = spawn(process.execPath, [path.join(repoRoot, 'bin/distillery.mjs'), 'report', dir, '--out', out], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+const sampler = setInterval(() => {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+    if (m) rss.push(Number(m[1]) / 1024);
+  } catch {}
+}, 200);
+let stdout = '';
+child.stdout.on('data', (d) => (stdout += d));
+const code: number = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+clearInterval(sampler);
+const seconds = (performance.now() - t0) / 1000;
+if (code !== 0) throw new Error(`distillery report exited ${code}`);
+const pageBytes = statSync(out).size;
+rmSync(out, { force: true });
+
+const samples = manifest.totals.samples.rows;
+console.log(JSON.stringify({
+  dir,
+  examples: manifest.totals.sft.rows,
+  samples,
+  shardMB: Math.round(shardBytes / 1e6),
+  reportSeconds: Math.round(seconds * 10) / 10,
+  reportPeakRssMB: Math.round(Math.max(0, ...rss)),
+  pageKB: Math.round(pageBytes / 1000),
+  referenceSha256Seconds: Math.round(refSeconds * 10) / 10,
+  ratioReportToSha256Read: Math.round((seconds / refSeconds) * 100) / 100,
+  extrapolated800kSeconds: manifest.totals.sft.rows > 0 ? Math.round((seconds * 800_000) / manifest.totals.sft.rows) : null,
+  cli: stdout.trim(),
+}, null, 2));
+if (made && !values.keep) rmSync(made, { recursive: true, force: true });

@@ -1,0 +1,18 @@
+import { parseCli, UsageError } from '../args.ts';
+import { writeReport } from '../../report/write-report.ts';
+import { formatBytes } from '../../sinks/units.ts';
+
+/**
+ * `distillery report DIR [--out FILE.html] [--compare PREV_DIR]`: one self-contained HTML page of a build (health,
+ * acceptance, rejection categories, pass rates, lengths, agreement, samples spent, the build over time, examples),
+ * computed through DuckDB over the shards; with --compare, the same against a previous build as deltas.
+ * Exit 0 when written (whatever the health says: it is on the page), 1 when the build cannot be read.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCli(argv, { out: { type: 'string', short: 'o' }, compare: { type: 'string' } });
+  if (positionals.length !== 1) throw new UsageError('report: expected one build directory: distillery report DIR [--out FILE.html] [--compare PREV_DIR]');
+  const t0 = performance.now();
+  const r = await writeReport(positionals[0], { out: values.out, compare: values.compare });
+  process.stdout.write(`report: ${r.file} (${formatBytes(r.bytes)}, build ${r.level}) in ${((performance.now() - t0) / 1000).toFixed(1)}s\n`);
+  return 0;
+}
