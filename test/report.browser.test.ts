@@ -43,10 +43,11 @@ function variedRows(from: number, to: number, k: number, seed: number): ChunkRow
     s.pass_rate = good / k;
     const math = s.verdicts.find((v) => v.judge === 'math')!;
     math.verdict = s.accepted ? 'pass' : 'fail';
+    math.category = s.accepted ? 'ok' : 'wrong_answer';
     math.reason = s.accepted ? 'equivalent' : `${s.reference} ≠ ${Number(s.reference) + s.sample_index}`;
     // The generative judge agrees with math except on every fifth sample; one in 16 it cannot decide.
     const gen = s.sample_index % 16 === 15 ? 'error' : (s.sample_index % 5 === 4) !== s.accepted ? 'pass' : 'fail';
-    s.verdicts.push({ judge: 'generative', verdict: gen, score: null, reason: gen === 'error' ? 'judge output unreadable as a verdict' : 'teacher judged the final answer', detail_json: null });
+    s.verdicts.push({ judge: 'generative', verdict: gen, category: gen === 'error' ? 'judge_unreadable' : gen === 'pass' ? 'ok' : 'wrong_answer', score: null, reason: gen === 'error' ? 'judge output unreadable as a verdict' : 'teacher judged the final answer', detail_json: null });
   }
   rows.sft = rows.sft.filter((r) => rows.samples.some((s) => s.key === r.id && s.selected));
   rows.distill = rows.distill.filter((r) => rows.samples.some((s) => s.key === r.id && s.selected));
@@ -144,7 +145,7 @@ test('distillery report: a self-contained page that Chromium draws from disk, wi
   assert.equal(await page.$eval('table[data-table="agreement"] td[data-col="agree"]', (e) => e.textContent!.replace(/,/g, '')), String(agree.agree));
   assert.equal(await page.$$eval('table[data-table="agreement"] tbody tr', (r) => r.length), 1, 'format is not compared with math: only math vs generative');
   const [fails] = await duckObjects<{ n: bigint }>(`SELECT count(*) AS n FROM ${S}, unnest(verdicts) AS u(v) WHERE v.judge = 'math' AND v.verdict = 'fail'`);
-  assert.equal(await cell('rejections', 'math: N ≠ N', 'failed verdicts'), String(fails.n), 'math failures grouped with their numbers normalised away');
+  assert.equal(await cell('rejections', 'math: wrong_answer', 'failed verdicts'), String(fails.n), 'math failures grouped by their category');
   assert.match(await page.$eval('[data-figure="health"]', (e) => e.textContent!), /^Healthy: .*1 input rows quarantined \(1 near-duplicates\); 3 exact duplicates dropped; \d+ of \d+ shards match the manifest\./);
   assert.ok((await page.$$('.example')).length > 0, 'examples shown');
   assert.ok((await page.$$('.example .sample.ok')).length > 0 && (await page.$$('.example .sample.no')).length > 0, 'accepted and rejected samples side by side');
@@ -179,4 +180,11 @@ test('distillery report: a self-contained page that Chromium draws from disk, wi
   assert.equal(await delta('build: samples', 'change'), `+${Number(tot.samples) - Number(ptot.samples)}`);
   const compared = await nightly.page.$eval('figure[data-chart="acceptance-by-domain"]', (f) => f.querySelectorAll('svg g[aria-label="bar"] rect').length);
   assert.ok(compared > domains.length, 'this build and the previous one side by side');
+});
+
+test('builds without a verdict category group rejection reasons with numbers and quoted text normalised away', async () => {
+  const { NORMALISED_REASON_SQL } = await import('../src/sinks/build-figures.ts');
+  const reasons = ['16 ≠ 14', '29 ≠ 19', 'expected "foo bar", got -3.5', "missing field 'problem' at line 12", 'answer differs from reference'];
+  const got = await duckObjects<{ r: string }>(`SELECT ${NORMALISED_REASON_SQL('x')} AS r FROM (VALUES ${reasons.map((r) => `('${r.replaceAll("'", "''")}')`).join(', ')}) AS t(x)`);
+  assert.deepEqual(got.map((g) => g.r), ['N ≠ N', 'N ≠ N', 'expected "…", got N', 'missing field "…" at line N', 'answer differs from reference']);
 });
