@@ -60,6 +60,8 @@ const SECTIONS: [string, string][] = [
   ['examples', 'examples'],
 ];
 
+/** Cells that read as numbers ("1,024", "38.5%", "+2.1 pp", "14.22", "3.23 kB") are right-aligned. */
+const NUMERIC = /^[-+]?[\d,.]+( ?%| pp| [kMGT]?B)?$/;
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const int = (n: number) => n.toLocaleString('en-US');
 const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '–');
@@ -77,7 +79,7 @@ function chart(name: string, caption: string): string {
 function table(name: string, head: string[], rows: (string | number)[][], rowKeys?: string[]): string {
   const th = head.map((h) => `<th>${esc(h)}</th>`).join('');
   const tr = rows
-    .map((r, i) => `<tr${rowKeys ? ` data-key="${esc(rowKeys[i])}"` : ''}>${r.map((c, j) => `<td data-col="${esc(head[j])}"${typeof c === 'number' ? ' class="n"' : ''}>${esc(typeof c === 'number' ? int(c) : c)}</td>`).join('')}</tr>`)
+    .map((r, i) => `<tr${rowKeys ? ` data-key="${esc(rowKeys[i])}"` : ''}>${r.map((c, j) => `<td data-col="${esc(head[j])}"${typeof c === 'number' || NUMERIC.test(c) ? ' class="n"' : ''}>${esc(typeof c === 'number' ? int(c) : c)}</td>`).join('')}</tr>`)
     .join('');
   return `<table data-table="${name}"><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
 }

@@ -8,6 +8,8 @@ import * as Plot from '@observablehq/plot';
 import type { ReportData } from '../report-data.ts';
 
 const WIDTH = 640;
+/** Room on the right for facet labels (domain, accepted/rejected, measure). */
+const FACET_MARGIN = 130;
 const ACCEPTED = '#2f9e44';
 const REJECTED = '#e8590c';
 const PREVIOUS = '#adb5bd';
@@ -25,6 +27,7 @@ const charts: Record<string, Draw> = {
       width: WIDTH,
       height: 60 + 34 * new Set(rows.map((r) => r.domain)).size * (d.previous ? 2 : 1),
       marginLeft: 110,
+      marginRight: d.previous ? FACET_MARGIN : 40,
       x: { label: 'accepted samples', tickFormat: '%', domain: [0, 1], grid: true },
       y: { label: null },
       fy: d.previous ? { label: null } : undefined,
@@ -74,6 +77,7 @@ const charts: Record<string, Draw> = {
       y: { label: 'prompts', grid: true },
       fy: { label: null },
       marginBottom: 60,
+      marginRight: FACET_MARGIN,
       marks: [Plot.barY(rows, { x: 'bin', y: 'prompts', fy: 'domain', fill: (r: (typeof rows)[number]) => (r.bin === '0' || r.bin === '1' ? PREVIOUS : CURRENT), tip: true }), Plot.ruleY([0])],
     });
   },
@@ -86,6 +90,7 @@ const charts: Record<string, Draw> = {
     return Plot.plot({
       width: WIDTH,
       height: 360,
+      marginRight: FACET_MARGIN,
       x: { label: 'completion tokens (last bin: this and more)' },
       y: { label: 'samples', grid: true },
       fy: { label: null },
@@ -130,6 +135,7 @@ const charts: Record<string, Draw> = {
     return Plot.plot({
       width: WIDTH,
       height: 320,
+      marginRight: FACET_MARGIN,
       x: { label: 'commit', tickFormat: 'd' },
       y: { label: null, grid: true },
       fy: { label: null, domain: ['samples per minute', 'acceptance'] },
