@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { verifyShards, type BuildInspection } from './inspect-build.ts';
@@ -140,7 +141,9 @@ export async function buildFigures(dir: string, manifest?: Manifest, opts: Figur
   const has = (corpus: ShardKind) => m.shards.some((s) => s.corpus === corpus);
   const source = (corpus: ShardKind, extra = '') => `read_parquet([${files(corpus).join(', ')}]${extra})`;
 
-  const db = await DuckDBInstance.create(':memory:', { memory_limit: opts.memoryLimit ?? '512MB', ...(opts.threads ? { threads: String(opts.threads) } : {}) });
+  // Spills (a large GROUP BY past the memory limit) go to a temp dir of our own, removed after, not ./.tmp.
+  const spill = await mkdtemp(join(tmpdir(), 'distillery-figures-'));
+  const db = await DuckDBInstance.create(':memory:', { memory_limit: opts.memoryLimit ?? '512MB', temp_directory: spill, ...(opts.threads ? { threads: String(opts.threads) } : {}) });
   const con = await db.connect();
   try {
     const corpora: BuildFigures['corpora'] = [];
@@ -198,6 +201,7 @@ export async function buildFigures(dir: string, manifest?: Manifest, opts: Figur
   } finally {
     con.closeSync();
     db.closeSync();
+    await rm(spill, { recursive: true, force: true });
   }
 }
 
@@ -217,8 +221,9 @@ function duplicatesOf(m: Manifest): number {
 }
 
 async function sampleFigures(con: DuckDBConnection, f: Omit<BuildFigures, 'health'>, S: string, withFilename: string, m: Manifest, opts: FigureOptions): Promise<void> {
-  // One pass over the narrow columns into a temp table: the later queries read it instead of the shards again.
-  await con.run(`CREATE TEMP TABLE s AS SELECT prompt_id, domain, source, accepted, selected, pass_rate, completion_tokens, error IS NOT NULL OR finish_reason = 'error' AS backend_error, filename FROM ${withFilename}`);
+  // A view of the narrow columns: each query reads only the columns it needs from the shards (a table of 3.4M
+  // samples would hold ~300 MB); the commit comes from the shard's name, only where asked for.
+  await con.run(`CREATE TEMP VIEW s AS SELECT prompt_id, domain, source, accepted, selected, pass_rate, completion_tokens, error IS NOT NULL OR finish_reason = 'error' AS backend_error, CAST(regexp_extract(filename, '-c([0-9]+)\\.parquet$', 1) AS INTEGER) AS commit_no FROM ${withFilename}`);
   const columns = await rows<{ column_type: string }>(con, `DESCRIBE SELECT verdicts FROM ${S}`);
   const hasCategory = /\bcategory\b/.test(columns[0]?.column_type ?? '');
   f.rejectionGrouping = hasCategory ? 'category' : 'normalised-reason';
@@ -241,10 +246,14 @@ async function sampleFigures(con: DuckDBConnection, f: Omit<BuildFigures, 'healt
   f.byDomain = await group('domain');
   f.bySource = await group('source');
 
-  // Verdicts: one row each, with the category (or normalised reason) computed once.
+  // Verdicts: one pass, aggregated as it goes (judge × verdict × category of failures), the category (or the
+  // normalised reason) computed for failed verdicts only.
   const category = hasCategory ? `coalesce(v.category, ${NORMALISED_REASON_SQL('v.reason')})` : NORMALISED_REASON_SQL('v.reason');
-  await con.run(`CREATE TEMP TABLE v AS SELECT t.key AS key, v.judge AS judge, v.verdict AS verdict, CASE WHEN v.verdict = 'fail' THEN ${category} END AS category, CASE WHEN v.verdict = 'fail' THEN v.reason END AS reason FROM (SELECT key, verdicts FROM ${S}) AS t, unnest(t.verdicts) AS u(v)`);
-  f.byJudge = (await rows<Record<string, unknown>>(con, `SELECT judge, count(*) FILTER (WHERE verdict = 'pass') AS pass, count(*) FILTER (WHERE verdict = 'fail') AS fail, count(*) FILTER (WHERE verdict = 'error') AS error FROM v GROUP BY judge ORDER BY judge`)).map((r) => ({
+  await con.run(
+    `CREATE TEMP TABLE v AS SELECT v.judge AS judge, v.verdict AS verdict, CASE WHEN v.verdict = 'fail' THEN ${category} END AS category, count(*) AS n, min(v.reason) FILTER (WHERE v.verdict = 'fail') AS reason
+     FROM (SELECT verdicts FROM ${S}) AS t, unnest(t.verdicts) AS u(v) GROUP BY ALL`,
+  );
+  f.byJudge = (await rows<Record<string, unknown>>(con, `SELECT judge, sum(n) FILTER (WHERE verdict = 'pass') AS pass, sum(n) FILTER (WHERE verdict = 'fail') AS fail, sum(n) FILTER (WHERE verdict = 'error') AS error FROM v GROUP BY judge ORDER BY judge`)).map((r) => ({
     judge: String(r.judge),
     pass: num(r.pass),
     fail: num(r.fail),
@@ -252,7 +261,7 @@ async function sampleFigures(con: DuckDBConnection, f: Omit<BuildFigures, 'healt
   }));
   f.totals.verdicts = f.byJudge.reduce((a, j) => a + j.pass + j.fail + j.error, 0);
   f.totals.judgeErrors = f.byJudge.reduce((a, j) => a + j.error, 0);
-  f.rejections = (await rows<Record<string, unknown>>(con, `SELECT judge, category, count(*) AS n, min(reason) AS example FROM v WHERE verdict = 'fail' GROUP BY judge, category ORDER BY n DESC, judge, category LIMIT 30`)).map((r) => ({
+  f.rejections = (await rows<Record<string, unknown>>(con, `SELECT judge, category, sum(n) AS n, min(reason) AS example FROM v WHERE verdict = 'fail' GROUP BY judge, category ORDER BY n DESC, judge, category LIMIT 30`)).map((r) => ({
     judge: String(r.judge),
     category: String(r.category),
     count: num(r.n),
@@ -286,14 +295,15 @@ async function sampleFigures(con: DuckDBConnection, f: Omit<BuildFigures, 'healt
   for (const [rule, generative] of sameQuestionPairs(m.config)) {
     const [a] = await rows<Record<string, unknown>>(
       con,
-      `SELECT count(*) AS both, count(*) FILTER (WHERE r.verdict = g.verdict) AS agree, count(*) FILTER (WHERE r.verdict = 'fail' AND g.verdict = 'pass') AS fp, count(*) FILTER (WHERE r.verdict = 'pass' AND g.verdict = 'fail') AS pf
-       FROM v AS r JOIN v AS g ON r.key = g.key WHERE r.judge = ${sqlString(rule)} AND g.judge = ${sqlString(generative)} AND r.verdict IN ('pass', 'fail') AND g.verdict IN ('pass', 'fail')`,
+      `SELECT count(*) AS both, count(*) FILTER (WHERE r = g) AS agree, count(*) FILTER (WHERE r = 'fail' AND g = 'pass') AS fp, count(*) FILTER (WHERE r = 'pass' AND g = 'fail') AS pf
+       FROM (SELECT list_filter(verdicts, x -> x.judge = ${sqlString(rule)})[1].verdict AS r, list_filter(verdicts, x -> x.judge = ${sqlString(generative)})[1].verdict AS g FROM ${S})
+       WHERE r IN ('pass', 'fail') AND g IN ('pass', 'fail')`,
     );
     if (num(a.both) > 0) f.agreement.push({ rule, generative, both: num(a.both), agree: num(a.agree), ruleFailGenerativePass: num(a.fp), rulePassGenerativeFail: num(a.pf) });
   }
 
   // Timeline: the commit is in each shard's name (part-NNNNN-cCCCCCC); its time is when the shard was written.
-  const perCommit = await rows<Record<string, unknown>>(con, `SELECT CAST(regexp_extract(filename, '-c([0-9]+)\\.parquet$', 1) AS INTEGER) AS c, count(DISTINCT prompt_id) AS prompts, count(*) AS samples, count(*) FILTER (WHERE accepted) AS accepted FROM s GROUP BY c ORDER BY c`);
+  const perCommit = await rows<Record<string, unknown>>(con, `SELECT commit_no AS c, count(DISTINCT prompt_id) AS prompts, count(*) AS samples, count(*) FILTER (WHERE accepted) AS accepted FROM s GROUP BY c ORDER BY c`);
   const times = new Map<number, number>();
   for (const sh of m.shards) {
     const t = await stat(join(f.dir, sh.path)).then((x) => x.mtimeMs, () => null);
