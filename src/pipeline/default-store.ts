@@ -2,17 +2,32 @@ import type { Backend } from '../models/sampler.ts';
 import { withReuseReport, type ReuseCounts } from '../models/reuse-backend.ts';
 import type { BuildStore } from '../sinks/build-store.ts';
 import { withCardStats } from '../sinks/card-stats-store.ts';
-import { datasetCardOf } from '../sinks/dataset-card.ts';
+import { join } from 'node:path';
+import { REPORT_FILE, writeReportOf } from '../report/write-report.ts';
+import { buildFigures } from '../sinks/build-figures.ts';
+import { datasetCard } from '../sinks/dataset-card.ts';
+import type { Manifest } from '../sinks/manifest.ts';
 import { openParquetBuildStore } from '../sinks/parquet-build-store.ts';
 import type { Pipeline } from './define.ts';
 
 /**
  * The build directory a run writes when no store is given: Parquet corpora and manifest, the dataset card
- * (README.md) with its figures accumulated per commit, and — when the backend reuses a previous build's
- * samples — the reused / generated / re-judged counts in the report.
+ * (README.md, its figures computed by DuckDB over the shards at the end), with `report: true` the HTML report
+ * beside it from the same figures (what `distillery run` asks for), and — when the backend reuses a previous
+ * build's samples — the reused / generated / re-judged counts in the report.
  */
-export function defaultBuildStore(out: string, pipeline: Pipeline): BuildStore {
-  const store = withCardStats(openParquetBuildStore(out, pipeline.output, { card: (m, dir) => datasetCardOf(dir, m) }));
+export function defaultBuildStore(out: string, pipeline: Pipeline, opts: { report?: boolean } = {}): BuildStore {
+  const card = async (m: Manifest, dir: string) => {
+    const figures = await buildFigures(dir, m);
+    // The page is a view of the build: a failure to write it is said, and does not fail the build.
+    if (opts.report) {
+      await writeReportOf(figures, null, join(dir, REPORT_FILE)).catch((e: Error) =>
+        process.stderr.write(`distillery: the build is done, but its HTML report could not be written: ${e.message}; try: distillery report ${dir}\n`),
+      );
+    }
+    return datasetCard(m, figures);
+  };
+  const store = withCardStats(openParquetBuildStore(out, pipeline.output, { card }));
   const backend = pipeline.backend as Backend & { counts?: () => ReuseCounts };
   return typeof backend.counts === 'function' ? withReuseReport(store, { counts: backend.counts }) : store;
 }

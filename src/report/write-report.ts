@@ -1,6 +1,6 @@
-import { mkdir, rm, writeFile, rename } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { buildFigures, type FigureOptions } from '../sinks/build-figures.ts';
+import { buildFigures, type BuildFigures, type FigureOptions } from '../sinks/build-figures.ts';
 import { chartBundle } from './chart-bundle.ts';
 import { reportData } from './report-data.ts';
 import { reportPage } from './report-page.ts';
@@ -15,12 +15,16 @@ export interface WriteReportOptions extends FigureOptions {
   compare?: string;
 }
 
-/** Compute the figures of a build (and of the previous one) through DuckDB and write the report page. Returns its path and size. */
+/** Compute the figures of a build (and of the previous one) through DuckDB and write the report page. */
 export async function writeReport(dir: string, opts: WriteReportOptions = {}): Promise<{ file: string; bytes: number; level: string }> {
   const figures = await buildFigures(dir, undefined, opts);
   const previous = opts.compare ? await buildFigures(opts.compare, undefined, opts) : null;
+  return writeReportOf(figures, previous, opts.out ?? join(dir, REPORT_FILE));
+}
+
+/** Write the page of figures already computed (the end of a build computes them once for the card and the page). */
+export async function writeReportOf(figures: BuildFigures, previous: BuildFigures | null, file: string): Promise<{ file: string; bytes: number; level: string }> {
   const html = reportPage(reportData(figures, previous), chartBundle());
-  const file = opts.out ?? join(dir, REPORT_FILE);
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   try {

@@ -6,7 +6,9 @@ import type { ShardSpec } from '../../sources/shard.ts';
 import { isAutoShard, shardFlag } from '../../cluster/scheduler-shard.ts';
 import { applyBackendOverride, BACKEND_OVERRIDE_FLAGS } from '../backend-override.ts';
 import { reuseSamples } from '../../models/reuse-backend.ts';
-import { writeReport } from '../../report/write-report.ts';
+import { defaultBuildStore } from '../../pipeline/default-store.ts';
+import { REPORT_FILE } from '../../report/write-report.ts';
+import { join } from 'node:path';
 
 /** Seconds between JSON progress lines when stderr is not a terminal (DISTILLERY_LOG_SECONDS overrides). */
 const LOG_SECONDS = Number(process.env.DISTILLERY_LOG_SECONDS ?? 5);
@@ -81,19 +83,13 @@ export async function run(argv: string[]): Promise<number> {
     }
   };
   try {
-    const report = await runPipeline(pipeline, { out: values.out, limit, shard, signal: controller.signal, onProgress });
+    // The HTML report is written beside the card at the end, from the same figures (--no-report skips it).
+    const store = defaultBuildStore(values.out, pipeline, { report: !values['no-report'] });
+    const report = await runPipeline(pipeline, { out: values.out, store, limit, shard, signal: controller.signal, onProgress });
     if (tty) process.stderr.write('\r\x1b[2K');
     if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
     else process.stdout.write(formatReport(report) + '\n');
-    // The HTML report beside the card (--no-report skips it); a report that fails does not fail the build.
-    if (!report.interrupted && !values['no-report']) {
-      try {
-        const r = await writeReport(values.out);
-        if (!values.json) process.stdout.write(`  report: ${r.file}\n`);
-      } catch (e) {
-        process.stderr.write(`distillery run: the build is done, but its HTML report could not be written: ${(e as Error).message}; try: distillery report ${values.out}\n`);
-      }
-    }
+    if (!values.json && !report.interrupted && !values['no-report']) process.stdout.write(`  report: ${join(values.out, REPORT_FILE)}\n`);
     return report.interrupted ? 130 : 0;
   } finally {
     process.off('SIGINT', onSignal);
