@@ -128,20 +128,20 @@ const charts: Record<string, Draw> = {
   timeline: (d) => {
     const t = d.timeline;
     if (t.length === 0) return null;
-    const rows = t.flatMap((c) => [
-      { commit: c.commit, measure: 'samples per minute', value: c.samplesPerMinute },
-      { commit: c.commit, measure: 'acceptance', value: c.acceptance },
-    ]).filter((r) => r.value !== null) as { commit: number; measure: string; value: number }[];
-    return Plot.plot({
-      width: WIDTH,
-      height: 320,
-      marginRight: FACET_MARGIN,
-      x: { label: 'commit', tickFormat: 'd' },
-      y: { label: null, grid: true },
-      fy: { label: null, domain: ['samples per minute', 'acceptance'] },
-      facet: { data: rows, y: 'measure' },
-      marks: [Plot.lineY(rows, { x: 'commit', y: 'value', stroke: CURRENT, marker: t.length <= 60 ? 'circle' : undefined, tip: true })],
-    });
+    // Two plots, each with its own y scale (a faceted plot would share one: acceptance in [0, 1] next to hundreds).
+    const one = (label: string, value: (c: (typeof t)[number]) => number | null, format?: string) => {
+      const rows = t.map((c) => ({ commit: c.commit, value: value(c) })).filter((r): r is { commit: number; value: number } => r.value !== null);
+      return Plot.plot({
+        width: WIDTH,
+        height: 170,
+        x: { label: 'commit', tickFormat: 'd', domain: [Math.min(...t.map((c) => c.commit)) - 0.5, Math.max(...t.map((c) => c.commit)) + 0.5], ticks: t.length <= 12 ? t.map((c) => c.commit) : 10 },
+        y: { label, grid: true, zero: true, tickFormat: format },
+        marks: [Plot.lineY(rows, { x: 'commit', y: 'value', stroke: CURRENT, marker: rows.length <= 60 ? 'circle' : undefined, tip: true })],
+      });
+    };
+    const box = document.createElement('div');
+    box.append(one('samples per minute', (c) => c.samplesPerMinute), one('acceptance', (c) => c.acceptance, '%'));
+    return box;
   },
 };
 
