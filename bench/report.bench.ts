@@ -87,6 +87,8 @@ console.log(JSON.stringify({
   samples,
   shardMB: Math.round(shardBytes / 1e6),
   reportSeconds: Math.round(seconds * 10) / 10,
+  // The command's own time, from its start to the page written (process and TypeScript start-up excluded).
+  reportCommandSeconds: Number(/ in ([\d.]+)s/.exec(stdout)?.[1] ?? NaN),
   reportPeakRssMB: Math.round(Math.max(0, ...rss)),
   pageKB: Math.round(pageBytes / 1000),
   referenceSha256Seconds: Math.round(refSeconds * 10) / 10,
