@@ -5,7 +5,7 @@ import { basename, dirname, join, posix, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { MANIFEST_FORMAT, type Manifest, readManifest, type ShardEntry, totalsOf, writeManifest } from '../sinks/manifest.ts';
 import { CARD_STATS_KEY } from '../sinks/card-stats-store.ts';
-import { datasetCard } from '../sinks/dataset-card.ts';
+import { datasetCardOf } from '../sinks/dataset-card.ts';
 import { writeFileAtomic } from '../sinks/durable-fs.ts';
 import { buildReport, emptyStats, statsFrom, type BuildStats } from './build-stats.ts';
 import { canonicalJson, sha256Hex } from './config-hash.ts';
@@ -249,8 +249,8 @@ export async function mergeBuilds(dirs: readonly string[], out: string, options:
   const tmp = join(out, '.tmp');
   await mkdir(tmp, { recursive: true });
   await writeManifest(out, tmp, manifest);
-  // The dataset card of the merged build (configs over every shard's files, figures summed), as a build writes it.
-  await writeFileAtomic(join(out, 'README.md'), datasetCard(manifest), tmp);
+  // The dataset card of the merged build (configs over every shard's files, figures from DuckDB over them), as a build writes it.
+  await writeFileAtomic(join(out, 'README.md'), await datasetCardOf(out, manifest), tmp);
   await rm(tmp, { recursive: true, force: true });
   return { out, builds: inputs.length, shards: [...seenShard.keys()].sort(), files: shards.length, method, prompts: owner.size, configHash, warnings };
 }
