@@ -43,7 +43,7 @@ export interface BuildFigures {
   excluded: { reason: string; rows: number }[];
   /** A few prompts with mixed outcomes, their samples side by side (texts clipped). */
   examples: ExamplePrompt[];
-  /** The first row of each corpus, long texts clipped: what a row looks like. */
+  /** One row of each corpus (the smallest id), long texts clipped: what a row looks like. */
   exampleRows: { corpus: ShardKind; row: Record<string, unknown> }[];
 }
 
@@ -193,7 +193,9 @@ export async function buildFigures(dir: string, manifest?: Manifest, opts: Figur
     if (has('samples')) await sampleFigures(con, f, source('samples'), source('samples', ', filename = true'), m, opts);
     for (const corpus of ['sft', 'distill', 'samples', 'prefs'] as const) {
       if (!has(corpus)) continue;
-      const [row] = await rows<Record<string, unknown>>(con, `SELECT * FROM ${source(corpus)} LIMIT 1`);
+      // The row with the smallest id: the same row whatever the shard order (a merged build shows the unsharded one's).
+      const id = corpus === 'samples' ? 'key' : 'id';
+      const [row] = await rows<Record<string, unknown>>(con, `SELECT * FROM ${source(corpus)} WHERE ${id} = (SELECT min(${id}) FROM ${source(corpus)}) LIMIT 1`);
       if (row) f.exampleRows.push({ corpus, row: clipValue(row) as Record<string, unknown> });
     }
     const checksums = await verifyShards(dir, m);

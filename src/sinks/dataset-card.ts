@@ -220,7 +220,7 @@ export function datasetCard(manifest: Manifest, figures: BuildFigures, options: 
     '',
     '## Example rows',
     '',
-    'The first row of each config, long texts clipped.',
+    'One row of each config (the smallest id), long texts clipped.',
     '',
     exampleRows(f),
     '## Pipeline config',
