@@ -81,22 +81,20 @@ export default definePipeline({
     await rm(tmp, { recursive: true, force: true });
   });
 
-  test('20 % faulty requests: every prompt sampled or error, no duplicate rows, the build completes', async () => {
+  test('20 % faulty requests: every prompt sampled, no duplicate rows; a prompt the server keeps failing is not done until the same command samples it', async () => {
     const faults = randomFaults(0.2, 11);
-    // q7 always fails: its samples must come back as `error` rows with the reason.
+    // q7 always fails: it must not count as done (no rows); the run says so and exits non-zero.
     server.options = { fault: (body, n) => (JSON.stringify(body.messages).includes('What is 7 + 15?') ? '500' : faults!(body, n)) };
     const out = join(tmp, 'faulty');
     const r = await cli(['run', pipeline, '--out', out, '--json'], { TEST_OPENAI_URL: server.baseUrl });
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 75, r.stderr);
+    assert.match(r.stderr, /1 prompts failed on backend errors and are not done; run the same command/);
     const samples = await rows(out, 'samples', 'key');
-    assert.equal(samples.length, PROMPTS * 4);
+    assert.equal(samples.length, (PROMPTS - 1) * 4);
     assert.equal(new Set(samples.map((s) => s.key)).size, samples.length);
-    assert.equal(new Set(samples.map((s) => s.prompt_id)).size, PROMPTS);
-    const errors = samples.filter((s) => s.finish_reason === 'error');
-    assert.ok(errors.every((s) => typeof s.error === 'string' && (s.error as string).length > 0));
-    const q7 = samples.filter((s) => s.prompt_id === 'q7');
-    assert.ok(q7.every((s) => s.finish_reason === 'error' && /HTTP 500/.test(s.error as string)), String(q7[0]?.error));
-    assert.ok(samples.filter((s) => s.prompt_id !== 'q7').some((s) => s.finish_reason === 'stop'));
+    assert.equal(new Set(samples.map((s) => s.prompt_id)).size, PROMPTS - 1);
+    assert.ok(!samples.some((s) => s.prompt_id === 'q7'));
+    assert.ok(samples.some((s) => s.finish_reason === 'stop'));
     const injected = [...server.counts.entries()].filter(([k]) => k !== 'ok').reduce((a, [, v]) => a + v, 0);
     assert.ok(injected > 4, `faults injected: ${JSON.stringify([...server.counts])}`);
     assert.equal((await readManifest(out))!.totals.quarantine.rows, 1);
@@ -104,6 +102,16 @@ export default definePipeline({
     const report = JSON.parse(r.stdout) as { backend?: { requests: number; retries: number; failedRequests: number } };
     assert.ok(report.backend, 'report.backend is missing');
     assert.ok(report.backend.requests >= PROMPTS && report.backend.retries > 0 && report.backend.failedRequests >= 1, JSON.stringify(report.backend));
+    // The server heals: the same command samples q7 (and only q7) and the build is done.
+    server.options = {};
+    const again = await cli(['run', pipeline, '--out', out, '--json'], { TEST_OPENAI_URL: server.baseUrl });
+    assert.equal(again.code, 0, again.stderr);
+    const resumed = JSON.parse(again.stdout) as { run: { prompts: number }; backendHealth: { resampledPrompts: number } };
+    assert.equal(resumed.run.prompts, 1);
+    assert.equal(resumed.backendHealth.resampledPrompts, 1);
+    const all = await rows(out, 'samples', 'key');
+    assert.equal(all.filter((s) => s.prompt_id === 'q7').length, 4);
+    assert.equal((await readManifest(out))!.finished, true);
   });
 
   test('batch export → result files (partial, then all) → import equals the online build', async () => {

@@ -189,7 +189,7 @@ export function withReuseReport(store: BuildStore, backend: { counts(): ReuseCou
     get dir() {
       return store.dir;
     },
-    open: (identity) => store.open(identity),
+    open: (identity, options) => store.open(identity, options),
     commit: (rows, stats) => store.commit(rows, stats),
     finish: (report) => store.finish({ ...report, incremental: backend.counts() }),
     close: () => store.close(),

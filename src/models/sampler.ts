@@ -31,6 +31,12 @@ export interface GeneratedSample {
   tokenIds?: readonly number[];
   /** What stopped it (vLLM's stop_reason): the stop string matched, the EOS token id, or null at the length limit. */
   stopReason?: string | number | null;
+  /**
+   * Set on an error sample when the failure is the backend's state (down, overloaded, timed out, connection reset),
+   * not the request's: the engine never counts such a prompt as done; it samples it again after the backend
+   * recovers, or in the next run. Unset or false: the request itself was refused (e.g. a prompt over the context).
+   */
+  transient?: boolean;
   /** Verdicts a previous build stored for this very sample (incremental builds, src/models/reuse-backend.ts). */
   stored?: StoredVerdicts;
 }
@@ -56,6 +62,11 @@ export interface Sampler {
   close(): Promise<void>;
   /** Optional (additive): the backend's own counters for the build report (requests, retries, tokens, cost). */
   report?(): Record<string, unknown>;
+  /**
+   * Optional: one cheap request (a 1-token completion: a server's /health can answer 200 while its engine is hung)
+   * telling whether the backend serves again. The engine's circuit breaker calls it during an outage.
+   */
+  probe?(signal?: AbortSignal): Promise<ProbeResult>;
 }
 
 /** What the engine tells a backend when it opens it (additive). */
@@ -63,6 +74,9 @@ export interface OpenContext {
   /** The build directory. */
   out?: string;
 }
+
+/** What a health probe found. `retryable: false` means waiting will not help (bad model name, bad key). */
+export type ProbeResult = { ok: true } | { ok: false; retryable: boolean; reason: string };
 
 /**
  * A backend as written in a pipeline file: describable (hashed into the generation config, so a different

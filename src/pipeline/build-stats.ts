@@ -27,6 +27,12 @@ export interface BuildStats {
   judges: Record<string, JudgeStats>;
   quarantine: Record<string, number>;
   duplicates: number;
+  /** Prompts not written because their domain's quota was already met. */
+  quotaSkipped: number;
+  /** Ids of prompts whose samples failed on backend errors and that are not done yet: the next run samples them. */
+  backendPending: string[];
+  /** Prompts sampled again after their samples failed on backend errors (in the same run or a later one). */
+  resampled: number;
   /** Seconds spent building, over all runs of this build. */
   seconds: number;
 }
@@ -36,7 +42,7 @@ export const MAX_REASONS = 200;
 export const OTHER_REASONS = '(other reasons)';
 
 export function emptyStats(): BuildStats {
-  return { consumed: 0, prompts: 0, samples: 0, sampleErrors: 0, accepted: 0, promptsKept: 0, rows: { sft: 0, distill: 0, samples: 0, prefs: 0, quarantine: 0 }, domains: {}, judges: {}, quarantine: {}, duplicates: 0, seconds: 0 };
+  return { consumed: 0, prompts: 0, samples: 0, sampleErrors: 0, accepted: 0, promptsKept: 0, rows: { sft: 0, distill: 0, samples: 0, prefs: 0, quarantine: 0 }, domains: {}, judges: {}, quarantine: {}, duplicates: 0, quotaSkipped: 0, backendPending: [], resampled: 0, seconds: 0 };
 }
 
 /** Stats recorded by the last commit, over the defaults (a resumed build continues from them). */
@@ -44,7 +50,7 @@ export function statsFrom(saved: Record<string, unknown> | null): BuildStats {
   const base = emptyStats();
   if (!saved) return base;
   const s = saved as Partial<BuildStats>;
-  return { ...base, ...s, rows: { ...base.rows, ...(s.rows ?? {}) }, domains: structuredClone(s.domains ?? {}), judges: structuredClone(s.judges ?? {}), quarantine: { ...(s.quarantine ?? {}) } };
+  return { ...base, ...s, rows: { ...base.rows, ...(s.rows ?? {}) }, domains: structuredClone(s.domains ?? {}), judges: structuredClone(s.judges ?? {}), quarantine: { ...(s.quarantine ?? {}) }, backendPending: [...(s.backendPending ?? [])] };
 }
 
 /** The key a verdict reason counts under: an engine-caught judge crash counts by its message, not per prompt. */
@@ -117,6 +123,10 @@ export interface BuildReport {
   run: { prompts: number; samples: number; seconds: number; samplesPerSecond: number };
   /** The backend's own counters for this run (requests, retries, tokens, cost), when it keeps them. */
   backend?: Record<string, unknown>;
+  /** Outages this run met, what stopped it (null: not the backend), prompts still waiting on the backend. */
+  backendHealth?: { stoppedBy: string | null; outages: number; outageSeconds: number; pendingPrompts: number; resampledPrompts: number };
+  /** Set when the run resumed over changed inputs (--allow-input-change); removedPrompts null when not all was read. */
+  inputChanges?: { inputs: { name: string; was: string | null; now: string | null }[]; removedPrompts: number | null };
 }
 
 export function buildReport(args: { pipeline: string; out: string; configHash: string; interrupted: boolean; resumedFromCommits: number; stats: BuildStats; start: BuildStats; runSeconds: number; topN?: number }): BuildReport {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../../schemas/config-error.ts';
 import { PipelineOptions } from '../../schemas/pipeline.ts';
 import type { Judge } from '../judges/judge.ts';
 import type { Backend } from '../models/sampler.ts';
@@ -8,6 +9,8 @@ import { parseOptions } from '../config/strict-options.ts';
 
 /** The plain options plus the four parts (checked one by one below, with messages of their own). */
 const DefinitionKeys = PipelineOptions.extend({ sources: z.unknown(), backend: z.unknown(), judges: z.unknown(), selection: z.unknown() });
+
+export { ConfigError };
 
 /** A pipeline as written in `pipelines/*.ts`: where prompts come from, which model, which judges, what is kept. */
 export interface PipelineDefinition extends z.input<typeof PipelineOptions> {
@@ -43,9 +46,4 @@ export function definePipeline(def: PipelineDefinition): Pipeline {
   if (dup) throw new ConfigError(`pipeline config: judges: two judges are named "${dup}"; give one a distinct name`);
   if (!selection || typeof selection.select !== 'function') throw new ConfigError('pipeline config: selection: expected a selection policy');
   return Object.freeze({ ...options, sources, backend, judges, selection });
-}
-
-/** A configuration problem: reported with its path, exits non-zero before any work. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
 }

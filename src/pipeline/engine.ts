@@ -2,14 +2,14 @@ import pLimit from 'p-limit';
 import type { Prompt } from '../../schemas/prompt.ts';
 import type { QuarantineRecord } from '../../schemas/records.ts';
 import { sampleKey, type Sample } from '../../schemas/sample.ts';
-import type { GeneratedSample, SampleRequest, Sampler, StoredVerdicts } from '../models/sampler.ts';
+import type { GeneratedSample, ProbeResult, SampleRequest, Sampler, StoredVerdicts } from '../models/sampler.ts';
 import type { JudgedSample } from '../select/policy.ts';
 import { promptRows, type PromptRows } from '../select/rows.ts';
 import type { BuildIdentity, BuildStore, ChunkRows } from '../sinks/build-store.ts';
 import { ExactDedupe } from '../sources/exact-dedupe.ts';
 import { quarantineItem } from '../sources/quarantine.ts';
 import { inShard, type ShardSpec } from '../sources/shard.ts';
-import { buildReport, countPrompt, countQuarantine, statsFrom, type BuildReport, type BuildStats } from './build-stats.ts';
+import { buildReport, countPrompt, countQuarantine, statsFrom, type BuildReport } from './build-stats.ts';
 import { codeVersion } from './code-version.ts';
 import { canonicalJson, generationHash, pipelineConfigJson, sha256Hex } from './config-hash.ts';
 import type { Pipeline } from './define.ts';
@@ -18,6 +18,7 @@ import { judgeGroup, type StoredGroup } from './judge-group.ts';
 import { quotaMet, quotaRoom, sampleInRounds, targetReport, trimRowsToQuota, type SamplingReport } from './target-sampling.ts';
 import { groupBy, orderedMap } from './ordered-map.ts';
 import { boundHeapGrowth } from './heap-growth.ts';
+import { BackendBreaker, DEFAULT_BACKEND_HEALTH, type BackendHealthOptions, type OutageNotice } from './backend-health.ts';
 
 export interface Progress {
   /** Cumulative over the build (resumed runs included). */
@@ -47,7 +48,18 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
   /** Output store (default: Parquet corpora in `out`). */
   store?: BuildStore;
+  /** Resume although an input changed since the last commit (by prompt id: new prompts built, removed ones reported). */
+  allowInputChange?: boolean;
+  /** The circuit breaker over the backend (outage budget, thresholds, probe backoff); defaults in DEFAULT_BACKEND_HEALTH. */
+  backendHealth?: Partial<BackendHealthOptions>;
+  /** Backend outages as they happen (down, recovered, gave up), for the log. */
+  onNotice?: (n: OutageNotice) => void;
+  /** After a stop, how long requests and judges in flight may finish before they are aborted (default 15 s). */
+  graceMs?: number;
 }
+
+/** Default grace period after a stop before in-flight requests are aborted. */
+export const DEFAULT_GRACE_MS = 15_000;
 
 /** A source item on its way to the sampler, numbered in reading order (resume skips the committed prefix). */
 type Unit = { ordinal: number } & ({ kind: 'prompt'; prompt: Prompt } | { kind: 'quarantine'; record: QuarantineRecord } | { kind: 'duplicate' } | { kind: 'quota' });
@@ -55,7 +67,16 @@ type Unit = { ordinal: number } & ({ kind: 'prompt'; prompt: Prompt } | { kind: 
 /** What one batch produced, in unit order. */
 interface BatchOutcome {
   lastOrdinal: number;
-  items: ({ kind: 'prompt'; prompt: Prompt; rows: PromptRows; verdicts: JudgedSample['verdicts'][] } | { kind: 'quarantine'; record: QuarantineRecord } | { kind: 'duplicate' } | { kind: 'quota' })[];
+  /** The batch finished after in-flight work was aborted: its results may be cut short and are not committed. */
+  aborted: boolean;
+  items: (
+    | { kind: 'prompt'; prompt: Prompt; rows: PromptRows; verdicts: JudgedSample['verdicts'][]; resampled: boolean }
+    /** Samples failed on backend errors (down, timed out): not done; sampled again after recovery or by the next run. */
+    | { kind: 'failed'; prompt: Prompt; reason: string }
+    | { kind: 'quarantine'; record: QuarantineRecord }
+    | { kind: 'duplicate' }
+    | { kind: 'quota' }
+  )[];
 }
 
 /**
@@ -101,15 +122,45 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
   };
   const store = opts.store ?? defaultBuildStore(opts.out, pipeline);
   let sampler: Sampler | null = null;
+  // `stop`: take no more prompts (Ctrl-C, or the backend down past its budget). `hard`: abort requests and judges
+  // still in flight, a grace period after the stop, so a stalled request never holds the stop for its timeout.
+  const stopper = new AbortController();
+  const stop = opts.signal ? AbortSignal.any([opts.signal, stopper.signal]) : stopper.signal;
+  const hard = new AbortController();
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onStop = () => (graceTimer = setTimeout(() => hard.abort(stop.reason), opts.graceMs ?? DEFAULT_GRACE_MS));
+  stop.addEventListener('abort', onStop, { once: true });
   try {
-    const resume = await store.open(identity);
+    const resume = await store.open(identity, { allowInputChange: opts.allowInputChange });
     const stats = statsFrom(resume.stats);
+    // Positions count only where the input is what the last commit read; prompts themselves resume by id.
+    const inputChanges = resume.inputChanges ?? [];
+    const inputsChanged = inputChanges.length > 0;
+    if (inputsChanged) {
+      stats.duplicates = 0;
+      stats.quotaSkipped = 0;
+    }
     const start = structuredClone(stats);
-    const resumeFrom = stats.consumed;
+    const resumeFrom = inputsChanged ? 0 : stats.consumed;
     sampler = await backend.open({ out: opts.out });
     const model = sampler.model;
     const live = sampler;
     let commits = resume.commits;
+    // Prompts that failed on backend errors and are not done yet (from earlier runs, and this run's).
+    const pending = new Set(stats.backendPending);
+    /** Ids of committed prompts seen in this run's read (to report those no longer in the inputs). */
+    let doneSeen = 0;
+
+    const health: BackendHealthOptions = { ...DEFAULT_BACKEND_HEALTH, ...opts.backendHealth };
+    let lastPrompt: Prompt | null = null;
+    const probe = async (signal: AbortSignal): Promise<ProbeResult> => {
+      if (live.probe) return live.probe(signal);
+      // A backend without its own probe: one 1-token sample of the last prompt sent.
+      if (!lastPrompt) return { ok: false, retryable: true, reason: 'no prompt to probe with' };
+      const [g] = await live.generate([{ prompt: lastPrompt, indices: [0], keys: ['probe'] }], { ...generation, maxTokens: 1 }, signal);
+      return g && g.finishReason !== 'error' ? { ok: true } : { ok: false, retryable: g?.transient !== false, reason: g?.error ?? 'no sample' };
+    };
+    const breaker = new BackendBreaker(health, probe, stop, (n) => opts.onNotice?.(n), (e) => stopper.abort(e));
 
     let totalPrompts: number | null = null;
     if (opts.onProgress) void countPrompts(pipeline, opts).then((n) => (totalPrompts = n), () => {});
@@ -120,12 +171,12 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       let ordinal = 0;
       let inScope = 0;
       for (const source of pipeline.sources) {
-        for await (const item of source.read({ maxPromptBytes: pipeline.maxPromptBytes, signal: opts.signal, onFirstPass: (stage, promptsRead) => progress({ stage, promptsRead }) })) {
-          if (opts.signal?.aborted) return;
+        for await (const item of source.read({ maxPromptBytes: pipeline.maxPromptBytes, signal: stop, onFirstPass: (stage, promptsRead) => progress({ stage, promptsRead }) })) {
+          if (stop.aborted) return;
           const o = ordinal++;
           if (item.kind === 'quarantine') {
             const where = `${item.record.file}:${item.record.line}`;
-            if (inShard(where, opts.shard) && o >= resumeFrom && !resume.doneQuarantine.has(where)) yield { ordinal: o, kind: 'quarantine', record: item.record };
+            if (inShard(where, opts.shard) && !resume.doneQuarantine.has(where)) yield { ordinal: o, kind: 'quarantine', record: item.record };
             continue;
           }
           const p = item.prompt;
@@ -138,14 +189,18 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
           if (seen === 'duplicate-id') {
             const at = item.at ?? { file: source.name, line: 0 };
             const q = quarantineItem(at.file, at.line, 'duplicate-id', `prompt id "${p.id}" was already used by a different prompt`, JSON.stringify(p).slice(0, 2048));
-            if (q.kind === 'quarantine' && o >= resumeFrom && !resume.doneQuarantine.has(`${at.file}:${at.line}`)) yield { ordinal: o, kind: 'quarantine', record: q.record };
+            if (q.kind === 'quarantine' && !resume.doneQuarantine.has(`${at.file}:${at.line}`)) yield { ordinal: o, kind: 'quarantine', record: q.record };
             continue;
           }
           if (opts.limit !== undefined && ++inScope > opts.limit) return;
-          if (o < resumeFrom || resume.donePromptIds.has(p.id)) continue;
+          // Resume by prompt id, never by position: an edited input (lines added, removed, moved) loses nothing.
+          if (resume.donePromptIds.has(p.id)) {
+            doneSeen++;
+            continue;
+          }
           // Domain quota met by the committed-order count: every later prompt of the domain is skipped too.
           if (quotaMet(pipeline.quotas, p.domain, stats.domains[p.domain]?.sft ?? 0)) {
-            yield { ordinal: o, kind: 'quota' };
+            if (o >= resumeFrom) yield { ordinal: o, kind: 'quota' };
             continue;
           }
           yield { ordinal: o, kind: 'prompt', prompt: p };
@@ -174,14 +229,20 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     };
     const judgeSamples = (prompt: Prompt, samples: readonly Sample[]) => judgeGroup(judges, prompt, samples, storedGroup(samples));
 
+    // Samples whose failure was the backend's state (down, timed out), not the request's: their prompt is not done.
+    const transient = new WeakSet<Sample>();
+    // Prompts sampled again in this run after their samples failed on backend errors.
+    const resampledNow = new WeakSet<Prompt>();
+
     // One backend call for a batch of (prompt, indices); a missing or failed sample becomes an error sample.
-    async function sampleBatch(reqs: { prompt: Prompt; indices: readonly number[] }[]): Promise<Map<Prompt, Sample[]>> {
+    async function callBackend(reqs: readonly { prompt: Prompt; indices: readonly number[] }[], send = true): Promise<Map<Prompt, Sample[]>> {
       const requests: SampleRequest[] = reqs.map(({ prompt, indices: ix }) => ({ prompt, indices: ix, keys: ix.map((i) => sampleKey(prompt.id, i, configHash)) }));
       let generated: GeneratedSample[] = [];
-      let failure: string | null = null;
-      if (requests.length > 0) {
+      let failure: string | null = send ? null : `not sent: backend ${backend.kind} is down (${breaker.failure ?? 'the build is stopping'})`;
+      if (requests.length > 0 && send) {
+        lastPrompt = requests[requests.length - 1].prompt;
         try {
-          generated = await sampling(() => live.generate(requests, generation));
+          generated = await sampling(() => live.generate(requests, generation, hard.signal));
         } catch (e) {
           failure = `backend ${backend.kind} failed: ${e instanceof Error ? e.message : String(e)}`;
         }
@@ -193,13 +254,58 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
           ix.map((index): Sample => {
             const g = byKey.get(`${prompt.id}\u0000${index}`);
             const base = { key: sampleKey(prompt.id, index, configHash), promptId: prompt.id, index, configHash, model };
-            if (!g) return { ...base, prefill: '', text: '', finishReason: 'error', promptTokens: 0, completionTokens: 0, error: failure ?? `backend ${backend.kind} returned no sample ${index} for prompt "${prompt.id}"` };
+            if (!g) {
+              const s: Sample = { ...base, prefill: '', text: '', finishReason: 'error', promptTokens: 0, completionTokens: 0, error: failure ?? `backend ${backend.kind} returned no sample ${index} for prompt "${prompt.id}"` };
+              transient.add(s);
+              return s;
+            }
             const sample: Sample = { ...base, prefill: g.prefill, text: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, error: g.error };
             if (g.stored) storedOf.set(sample, g.stored);
+            if (g.finishReason === 'error' && g.transient) transient.add(sample);
             return sample;
           }),
         ]),
       );
+    }
+
+    // A call, its outcome told to the breaker, and its transiently failed samples asked for again: at once for an
+    // isolated failure, after recovery during an outage. What still fails stays an error sample (prompt not done).
+    async function sampleBatch(reqs: { prompt: Prompt; indices: readonly number[] }[]): Promise<Map<Prompt, Sample[]>> {
+      const out = new Map<Prompt, Sample[]>();
+      let todo = reqs;
+      for (let attempt = 0; todo.length > 0; attempt++) {
+        // While the breaker is open nothing new is sent: wait for the backend to serve again (or the build to stop).
+        const send = attempt > 0 || !breaker.open || (await breaker.mayRetry(-1));
+        const got = await callBackend(todo, send);
+        if (!send) {
+          for (const { prompt } of todo) out.set(prompt, got.get(prompt)!);
+          break;
+        }
+        const retry: { prompt: Prompt; indices: number[] }[] = [];
+        let served = false;
+        let reason = '';
+        for (const { prompt, indices: ix } of todo) {
+          const samples = got.get(prompt)!;
+          const slots = out.get(prompt) ?? [];
+          const failed: number[] = [];
+          samples.forEach((smp, i) => {
+            const at = attempt === 0 ? slots.length : slots.findIndex((x) => x.index === ix[i]);
+            if (attempt === 0) slots.push(smp);
+            else slots[at] = smp;
+            if (transient.has(smp)) {
+              failed.push(ix[i]);
+              reason ||= smp.error ?? '';
+            } else served = true;
+          });
+          out.set(prompt, slots);
+          if (failed.length) retry.push({ prompt, indices: failed });
+        }
+        breaker.record(served || retry.length === 0, reason);
+        if (retry.length === 0 || hard.signal.aborted || !(await breaker.mayRetry(attempt))) break;
+        for (const r of retry) resampledNow.add(r.prompt);
+        todo = retry;
+      }
+      return out;
     }
 
     async function processBatch(batch: Unit[]): Promise<BatchOutcome> {
@@ -222,18 +328,22 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       }
       const done = prompts.map((prompt) => {
         const judged = judgedBy.get(prompt)!;
+        const failed = judged.find((j) => transient.has(j.sample));
+        if (failed) return { kind: 'failed' as const, prompt, reason: failed.sample.error ?? 'backend error' };
         let picked;
         try {
           picked = selection.select(prompt, judged);
         } catch (e) {
           throw new Error(`selection policy failed on prompt "${prompt.id}": ${(e as Error).message}`);
         }
-        return { prompt, rows: promptRows(prompt, judged, picked, { generation, configHash }), verdicts: judged.map((j) => j.verdicts) };
+        const rows = promptRows(prompt, judged, picked, { generation, configHash });
+        return { kind: 'prompt' as const, prompt, rows, verdicts: judged.map((j) => j.verdicts), resampled: resampledNow.has(prompt) };
       });
       const byPrompt = new Map(done.map((d) => [d.prompt, d]));
       return {
         lastOrdinal: batch[batch.length - 1].ordinal,
-        items: batch.map((u) => (u.kind === 'prompt' ? { kind: 'prompt' as const, ...byPrompt.get(u.prompt)! } : u)),
+        aborted: hard.signal.aborted,
+        items: batch.map((u) => (u.kind === 'prompt' ? byPrompt.get(u.prompt)! : u)),
       };
     }
 
@@ -286,11 +396,16 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
 
     const batches = groupBy(units(), (g) => g.filter((u) => u.kind === 'prompt').length >= batchSize || g.length >= batchSize * 8);
     for await (const outcome of orderedMap(batches, processBatch, Math.max(2, backend.concurrency * 2))) {
+      // Work cut short by the hard stop is not committed (its prompts are not done); what came before is.
+      if (outcome.aborted) break;
       for (const item of outcome.items) {
         if (item.kind === 'duplicate') stats.duplicates++;
-        else if (item.kind === 'quota' || (item.kind === 'prompt' && quotaMet(pipeline.quotas, item.prompt.domain, stats.domains[item.prompt.domain]?.sft ?? 0))) {
+        else if (item.kind === 'failed') {
+          pending.add(item.prompt.id);
+        } else if (item.kind === 'quota' || (item.kind === 'prompt' && quotaMet(pipeline.quotas, item.prompt.domain, stats.domains[item.prompt.domain]?.sft ?? 0))) {
           // Over quota (sampled while the quota was being met by prompts before it): counted, not written.
-          (stats as BuildStats & { quotaSkipped?: number }).quotaSkipped = ((stats as BuildStats & { quotaSkipped?: number }).quotaSkipped ?? 0) + 1;
+          stats.quotaSkipped++;
+          if (item.kind === 'prompt') pending.delete(item.prompt.id);
         } else if (item.kind === 'quarantine') {
           chunk.quarantine.push(item.record);
           countQuarantine(stats, item.record.reason);
@@ -303,20 +418,23 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
           chunk.samples.push(...rows.samples);
           chunk.prefs.push(...rows.prefs);
           countPrompt(stats, item.prompt.domain, rows, item.verdicts);
+          if (pending.delete(item.prompt.id) || item.resampled) stats.resampled++;
           chunkRows += rows.samples.length;
           chunkBytes += approxBytes(rows.samples) + approxBytes(rows.sft) + approxBytes(rows.distill) + approxBytes(rows.prefs);
         }
       }
       stats.consumed = outcome.lastOrdinal + 1;
+      stats.backendPending = [...pending];
       progress();
       const biggest = Math.max(chunk.sft.length, chunk.distill.length, chunk.samples.length, chunk.prefs.length, chunk.quarantine.length);
       if (biggest >= output.shardRows || chunkBytes >= maxChunkBytes || (performance.now() - lastCommit) / 1000 >= output.commitEverySeconds) await commit();
     }
+    stats.backendPending = [...pending];
     await commit();
     await inFlight;
     progress();
 
-    const interrupted = opts.signal?.aborted ?? false;
+    const interrupted = stop.aborted;
     const report = targetReport(pipeline, buildReport({
       pipeline: pipeline.name,
       out: store.dir,
@@ -329,9 +447,24 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     }));
     const backendCounters = sampler.report?.();
     if (backendCounters) report.backend = backendCounters;
-    if (!interrupted) await store.finish(report as unknown as Record<string, unknown>);
+    report.backendHealth = {
+      stoppedBy: breaker.failure,
+      outages: breaker.outages,
+      outageSeconds: Math.round(breaker.downSeconds),
+      pendingPrompts: pending.size,
+      resampledPrompts: stats.resampled - start.resampled,
+    };
+    if (inputsChanged) {
+      // Only a run that read every input knows which committed prompts are gone.
+      const readAll = !interrupted && opts.limit === undefined;
+      report.inputChanges = { inputs: inputChanges, removedPrompts: readAll ? resume.donePromptIds.size - doneSeen : null };
+    }
+    // Finished only when every prompt is done: prompts waiting on the backend keep the build open.
+    if (!interrupted && pending.size === 0) await store.finish(report as unknown as Record<string, unknown>);
     return report;
   } finally {
+    stop.removeEventListener('abort', onStop);
+    clearTimeout(graceTimer);
     await sampler?.close().catch(() => {});
     for (const j of judges) await j.close?.().catch(() => {});
     await store.close();

@@ -69,6 +69,14 @@ export function formatReport(r: BuildReport): string {
       for (const x of v.top) lines.push(`      ${x.count} × ${x.reason}`);
     }
   }
+  const h = r.backendHealth;
+  if (h && (h.outages || h.pendingPrompts || h.resampledPrompts || h.stoppedBy)) {
+    lines.push(`  backend health: ${h.outages} outage(s) (${duration(h.outageSeconds)} down), ${h.resampledPrompts} prompts re-sampled after backend errors, ${h.pendingPrompts} still waiting on the backend${h.stoppedBy ? `; stopped: ${h.stoppedBy}` : ''}`);
+  }
+  if (r.inputChanges) {
+    const names = r.inputChanges.inputs.map((i) => i.name).join(', ');
+    lines.push(`  inputs changed since the last commit (${names}): resumed by prompt id; ${r.inputChanges.removedPrompts === null ? 'prompts no longer in the inputs: not known (not all was read)' : `${r.inputChanges.removedPrompts} committed prompts are no longer in the inputs (their rows stay)`}`);
+  }
   const q = Object.entries(t.quarantine);
   if (q.length) lines.push(`  quarantined by reason: ${q.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   if (r.backend) lines.push(`  backend: ${Object.entries(r.backend).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => `${k} ${v}`).join(', ')}`);

@@ -16,8 +16,8 @@ export function withCardStats(store: BuildStore): BuildStore & { cardStats(): Ca
       return store.dir;
     },
     cardStats: () => structuredClone(stats),
-    async open(identity) {
-      const resume = await store.open(identity);
+    async open(identity, options) {
+      const resume = await store.open(identity, options);
       stats = cardStatsFrom(resume.stats?.[CARD_STATS_KEY]);
       return resume;
     },

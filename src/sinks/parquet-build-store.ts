@@ -5,7 +5,9 @@ import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { zstdDecompress, zstdReady } from './zstd.ts';
 import type { OutputConfig } from '../../schemas/pipeline.ts';
 import type { CorpusName, QuarantineRecord } from '../../schemas/records.ts';
-import type { BuildIdentity, BuildStore, ChunkRows, ResumeState } from './build-store.ts';
+import { ConfigError } from '../../schemas/config-error.ts';
+import type { BuildIdentity, BuildStore, ChunkRows, InputChange, OpenOptions, ResumeState } from './build-store.ts';
+import { configDifferences, describeDifference } from './config-diff.ts';
 import { fsyncDir, writeFileAtomic, writeFileSynced } from './durable-fs.ts';
 import { MANIFEST_FILE, MANIFEST_FORMAT, type Manifest, type ShardEntry, readManifest, totalsOf, writeManifest } from './manifest.ts';
 import { corpusParquetSchema } from './parquet-schema.ts';
@@ -28,10 +30,15 @@ export interface ParquetBuildStoreOptions extends WriterPoolOptions {
   onCommitStep?: (step: CommitStep) => void | Promise<void>;
 }
 
-/** A build directory holding another pipeline configuration. */
-export class BuildConfigMismatchError extends Error {
-  // Printed by the CLI without a stack, like other configuration errors.
-  override name = 'ConfigError';
+/** A build directory holding another pipeline configuration, or built from inputs that changed since. */
+export class BuildConfigMismatchError extends ConfigError {}
+
+/** Inputs whose digest differs, by name (an input added or dropped counts too). */
+function changedInputs(was: readonly { name: string; sha256: string }[], now: readonly { name: string; sha256: string }[]): InputChange[] {
+  const before = new Map(was.map((i) => [i.name, i.sha256]));
+  const after = new Map(now.map((i) => [i.name, i.sha256]));
+  const names = [...new Set([...before.keys(), ...after.keys()])];
+  return names.filter((n) => before.get(n) !== after.get(n)).map((name) => ({ name, was: before.get(name) ?? null, now: after.get(name) ?? null }));
 }
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
@@ -53,6 +60,8 @@ export function openParquetBuildStore(dir: string, output: OutputConfig, options
 
 class ParquetBuildStore implements BuildStore {
   private manifest: Manifest | null = null;
+  /** The inputs this run reads: recorded in the manifest with its first commit. */
+  private inputs: Manifest['inputs'] = [];
   private pool: ParquetWriterPool | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   /** Set when a commit failed midway: the directory is consistent for open(), but this instance must stop. */
@@ -67,14 +76,27 @@ class ParquetBuildStore implements BuildStore {
     this.tmpDir = join(dir, TMP_DIR);
   }
 
-  async open(identity: BuildIdentity): Promise<ResumeState> {
+  async open(identity: BuildIdentity, options: OpenOptions = {}): Promise<ResumeState> {
     await mkdir(this.dir, { recursive: true });
     let m = await readManifest(this.dir);
+    // Nothing committed (e.g. a start that failed): nothing to lose, so another config may take the directory.
+    if (m && m.commits === 0 && m.configHash !== identity.configHash) m = null;
     if (m && m.configHash !== identity.configHash) {
+      const fields = configDifferences(m.config, identity.config).map((p) => describeDifference(m!.config, identity.config, p));
       throw new BuildConfigMismatchError(
-        `${this.dir} holds a build of pipeline "${m.pipeline}" with config hash ${m.configHash.slice(0, 12)}…, ` +
-          `but this pipeline's config hash is ${identity.configHash.slice(0, 12)}…. A build directory resumes only the same configuration: ` +
-          `use a new --out directory, or delete ${this.dir} to start over.`,
+        `${this.dir} holds ${m.commits} commit(s) of pipeline "${m.pipeline}" built with another configuration ` +
+          `(config hash ${m.configHash.slice(0, 12)}…, this pipeline's ${identity.configHash.slice(0, 12)}…); ` +
+          `what differs: ${fields.length ? fields.join('; ') : '(the config fields are equal; the pipeline name or shard differs)'}. ` +
+          `A build directory resumes only the same configuration: use a new --out directory, or delete ${this.dir} to start over.`,
+      );
+    }
+    const inputChanges = m && m.commits > 0 ? changedInputs(m.inputs, identity.inputs) : [];
+    if (inputChanges.length > 0 && !options.allowInputChange) {
+      const what = inputChanges.map((c) => (c.was === null ? `${c.name} (new input)` : c.now === null ? `${c.name} (no longer an input)` : `${c.name} (sha256 ${c.was.slice(0, 12)}… → ${c.now.slice(0, 12)}…)`));
+      throw new BuildConfigMismatchError(
+        `${this.dir}: input changed since the build's last commit: ${what.join(', ')}. ` +
+          `The build resumes by prompt id: run again with --allow-input-change to build the new prompts (prompts no longer in the input are reported, their rows stay), ` +
+          `or restore the input, or use a new --out directory.`,
       );
     }
     await this.removeUncommitted(m);
@@ -99,17 +121,20 @@ class ParquetBuildStore implements BuildStore {
         finished: false,
       };
     } else {
-      // A resumed build records the code and inputs it now runs with; the config is the same (checked above).
-      m = { ...m, codeVersion: identity.codeVersion, inputs: identity.inputs, updatedAt: now, finished: false };
+      // A resumed build records the code it now runs with; the config is the same (checked above). The inputs it
+      // now reads are recorded by its first commit (or finish): a run stopped before that leaves the change refused.
+      m = { ...m, codeVersion: identity.codeVersion, updatedAt: now, finished: false };
     }
     await writeManifest(this.dir, this.tmpDir, m);
     this.manifest = m;
+    this.inputs = identity.inputs;
     this.pool ??= new ParquetWriterPool({ createdBy: `distillery ${identity.codeVersion}`, ...this.options });
     return {
       donePromptIds: await this.readDonePromptIds(m),
       doneQuarantine: await this.readDoneQuarantine(m),
       commits: m.commits,
       stats: m.stats,
+      inputChanges,
     };
   }
 
@@ -120,7 +145,7 @@ class ParquetBuildStore implements BuildStore {
   finish(report: Record<string, unknown>): Promise<void> {
     return this.serial(async () => {
       const m = this.mustBeOpen();
-      const done: Manifest = { ...m, report, finished: true, updatedAt: new Date().toISOString() };
+      const done: Manifest = { ...m, inputs: this.inputs, report, finished: true, updatedAt: new Date().toISOString() };
       await writeManifest(this.dir, this.tmpDir, done);
       this.manifest = done;
       if (this.options.card) await writeFileAtomic(join(this.dir, 'README.md'), await this.options.card(done, this.dir), this.tmpDir);
@@ -169,7 +194,7 @@ class ParquetBuildStore implements BuildStore {
       for (const d of dirs) await fsyncDir(join(this.dir, d));
       await this.step('dirs-synced');
       const shards = [...m.shards, ...planned.map((p) => p.entry)];
-      const next: Manifest = { ...m, commits: commit, shards, totals: totalsOf(shards), stats, updatedAt: new Date().toISOString() };
+      const next: Manifest = { ...m, inputs: this.inputs, commits: commit, shards, totals: totalsOf(shards), stats, updatedAt: new Date().toISOString() };
       await writeManifest(this.dir, this.tmpDir, next, (s) => this.step(s === 'tmp-written' ? 'manifest-tmp-written' : 'manifest-renamed'));
       this.manifest = next;
     } catch (err) {

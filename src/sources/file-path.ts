@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../pipeline/define.ts';
+import { ConfigError } from '../../schemas/config-error.ts';
 
 /**
  * Resolve a source or recording path given in a pipeline file (a string relative to the working directory, or a

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { mulberry32 } from './seeded-random.ts';
 
-export type Fault = '429' | '500' | 'hang' | 'reset' | 'malformed' | 'truncated';
+export type Fault = '429' | '500' | '503' | 'hang' | 'reset' | 'malformed' | 'truncated' | '400';
 export const ALL_FAULTS: readonly Fault[] = ['429', '500', 'hang', 'reset', 'malformed', 'truncated'];
 
 export interface TestServerOptions {
@@ -35,6 +35,13 @@ export interface TestServer {
   /** Authorization headers seen (to check the API key is sent). */
   readonly authorizations: Set<string>;
   options: TestServerOptions;
+  /** An outage: stop listening and drop every connection (clients get ECONNREFUSED), as a crashed or restarting server. */
+  goDown(): Promise<void>;
+  /** Back on the same port. */
+  comeBack(): Promise<void>;
+  /** Down now, back after `ms` (an outage window); resolves when it is back. */
+  outage(ms: number): Promise<void>;
+  readonly isDown: boolean;
   close(): Promise<void>;
 }
 
@@ -166,6 +173,12 @@ export async function startOpenAITestServer(options: TestServerOptions = {}): Pr
       case '500':
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"internal error"}}');
         return;
+      case '503':
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"engine restarting"}}');
+        return;
+      case '400':
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"prompt is longer than the maximum context length"}}');
+        return;
       case 'hang':
         return; // never answer: the client's timeout must fire; close() drops the socket
       case 'reset':
@@ -195,7 +208,33 @@ export async function startOpenAITestServer(options: TestServerOptions = {}): Pr
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  let down = false;
+  const goDown = () =>
+    new Promise<void>((resolve) => {
+      down = true;
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  const comeBack = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        down = false;
+        resolve();
+      });
+    });
   return {
+    goDown,
+    comeBack,
+    async outage(ms: number) {
+      await goDown();
+      await new Promise((r) => setTimeout(r, ms));
+      await comeBack();
+    },
+    get isDown() {
+      return down;
+    },
     baseUrl: `http://127.0.0.1:${port}/v1`,
     counts,
     answered,
@@ -208,6 +247,7 @@ export async function startOpenAITestServer(options: TestServerOptions = {}): Pr
     },
     close: () =>
       new Promise<void>((resolve) => {
+        if (down) return resolve();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -9,6 +9,17 @@ import { reuseSamples } from '../../models/reuse-backend.ts';
 import { defaultBuildStore } from '../../pipeline/default-store.ts';
 import { REPORT_FILE } from '../../report/write-report.ts';
 import { join } from 'node:path';
+import { DEFAULT_GRACE_MS } from '../../pipeline/engine.ts';
+import type { OutageNotice } from '../../pipeline/backend-health.ts';
+import { runOutcome } from '../../pipeline/run-outcome.ts';
+
+/** "90s", "15m", "2h", "500ms" or plain seconds → milliseconds; null when unreadable. */
+function parseDuration(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/.exec(text);
+  if (!m) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }[m[2] ?? 's']!;
+  return Number(m[1]) * unit;
+}
 
 /** Seconds between JSON progress lines when stderr is not a terminal (DISTILLERY_LOG_SECONDS overrides). */
 const LOG_SECONDS = Number(process.env.DISTILLERY_LOG_SECONDS ?? 5);
@@ -25,6 +36,8 @@ export async function run(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     reuse: { type: 'string' },
     'no-report': { type: 'boolean' },
+    'allow-input-change': { type: 'boolean' },
+    'outage-budget': { type: 'string' },
     ...BACKEND_OVERRIDE_FLAGS,
   });
   if (positionals.length !== 1) throw new UsageError('run: expected one pipeline file: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N|auto[/N]]');
@@ -33,6 +46,12 @@ export async function run(argv: string[]): Promise<number> {
   if (values.limit !== undefined) {
     limit = Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`run: --limit must be a positive integer, got "${values.limit}"`);
+  }
+  let outageBudgetMs: number | undefined;
+  if (values['outage-budget'] !== undefined) {
+    const ms = parseDuration(values['outage-budget']);
+    if (ms === null) throw new UsageError(`run: --outage-budget takes a duration such as 90s, 15m or 2h, got "${values['outage-budget']}"`);
+    outageBudgetMs = ms;
   }
   let shard: ShardSpec | undefined;
   if (values.shard !== undefined) {
@@ -62,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`\ndistillery run: ${sig} again: exiting now; the next run resumes from the last commit\n`);
       process.exit(130);
     }
-    process.stderr.write(`\ndistillery run: ${sig}: finishing prompts in flight and committing (press Ctrl-C again to exit at once)\n`);
+    process.stderr.write(`\ndistillery run: ${sig}: finishing prompts in flight (for up to ${DEFAULT_GRACE_MS / 1000} s, then aborting them) and committing (press Ctrl-C again to exit at once)\n`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -85,12 +104,26 @@ export async function run(argv: string[]): Promise<number> {
   try {
     // The HTML report is written beside the card at the end, from the same figures (--no-report skips it).
     const store = defaultBuildStore(values.out, pipeline, { report: !values['no-report'] });
-    const report = await runPipeline(pipeline, { out: values.out, store, limit, shard, signal: controller.signal, onProgress });
+    const onNotice = (n: OutageNotice) => process.stderr.write(`${tty ? '\r\x1b[2K' : ''}distillery run: ${n.message}\n`);
+    const report = await runPipeline(pipeline, {
+      out: values.out,
+      store,
+      lock: true,
+      limit,
+      shard,
+      signal: controller.signal,
+      onProgress,
+      onNotice,
+      allowInputChange: values['allow-input-change'] ?? false,
+      ...(outageBudgetMs !== undefined ? { backendHealth: { outageBudgetMs } } : {}),
+    });
     if (tty) process.stderr.write('\r\x1b[2K');
     if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
     else process.stdout.write(formatReport(report) + '\n');
     if (!values.json && !report.interrupted && !values['no-report']) process.stdout.write(`  report: ${join(values.out, REPORT_FILE)}\n`);
-    return report.interrupted ? 130 : 0;
+    const verdict = runOutcome(report);
+    if (verdict.message) process.stderr.write(`distillery run: ${verdict.message}\n`);
+    return verdict.code;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

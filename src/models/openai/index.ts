@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ConfigError } from '../../../schemas/config-error.ts';
 import type { Backend, OpenContext } from '../sampler.ts';
 import { openEndpoints } from './endpoints.ts';
 import { OpenAIOptions, type OpenAIOptionsInput } from './options.ts';
@@ -43,7 +44,7 @@ export function openai(input: OpenAIOptionsInput): OpenAIBackend {
     async open(context?: OpenContext) {
       const apiKey = process.env[options.apiKeyEnv];
       if (keyRequired && !apiKey) {
-        throw Object.assign(new Error(`openai backend: environment variable ${options.apiKeyEnv} is not set (it holds the API key)`), { name: 'ConfigError' });
+        throw new ConfigError(`openai backend: environment variable ${options.apiKeyEnv} is not set (it holds the API key)`);
       }
       return new OpenAISampler(options, apiKey || undefined, await openEndpoints(options, apiKey || undefined, context));
     },

@@ -1,7 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { GenerationConfig } from '../../../schemas/generation.ts';
+import { GenerationConfig } from '../../../schemas/generation.ts';
 import type { Prompt } from '../../../schemas/prompt.ts';
-import type { GeneratedSample, SampleRequest, Sampler } from '../sampler.ts';
+import type { GeneratedSample, ProbeResult, SampleRequest, Sampler } from '../sampler.ts';
 import { UsageLedger } from './cost.ts';
 import { JsonHttpClient } from './http-client.ts';
 import type { JsonPoster } from './endpoint-pool.ts';
@@ -14,6 +14,13 @@ import { requestSeed } from './seed.ts';
 
 /** HTTP statuses that mean "this server does not take `n` > 1": fall back to one request per sample. */
 const N_REFUSED = new Set([400, 422]);
+
+/**
+ * Statuses that refuse this very request (a prompt over the context, a bad field): sampling it again will not help.
+ * Every other failure (down, 5xx, 429, timeouts, resets, but also 401/403/404: the server or its config) is the
+ * backend's state: the samples are transient errors and the engine samples them again once it serves.
+ */
+const REQUEST_REFUSED = new Set([400, 413, 422]);
 
 /**
  * A live OpenAI-compatible sampler. One `n` request per prompt (shared prefill) unless `n` is off or refused;
@@ -95,7 +102,8 @@ export class OpenAISampler implements Sampler {
       this.ledger.failedRequests++;
       this.ledger.errorSamples += indices.length;
       const error = `openai ${this.model}: ${res.attempts} attempt(s) failed; last: ${res.reason}`;
-      return indices.map((index) => this.errorSample(prompt.id, index, error));
+      const transient = res.retryable || !REQUEST_REFUSED.has(res.status ?? 0);
+      return indices.map((index) => this.errorSample(prompt.id, index, error, transient));
     }
     const mapped = mapResponse(res.json, this.options.endpoint);
     this.ledger.recordUsage(mapped.promptTokens, mapped.completionTokens);
@@ -103,7 +111,8 @@ export class OpenAISampler implements Sampler {
       const c = mapped.choices[i];
       if (c.error !== null) {
         this.ledger.errorSamples++;
-        return this.errorSample(prompt.id, index, `openai ${this.model}: ${c.error}`);
+        // "abort": the server dropped the request (shutting down, preempted), not a verdict on the prompt.
+        return this.errorSample(prompt.id, index, `openai ${this.model}: ${c.error}`, c.error.includes('"abort"'));
       }
       return {
         promptId: prompt.id,
@@ -118,8 +127,21 @@ export class OpenAISampler implements Sampler {
     });
   }
 
-  private errorSample(promptId: string, index: number, error: string): GeneratedSample {
-    return { promptId, index, prefill: this.options.prefill, text: '', finishReason: 'error', promptTokens: 0, completionTokens: 0, error };
+  private errorSample(promptId: string, index: number, error: string, transient = false): GeneratedSample {
+    return { promptId, index, prefill: this.options.prefill, text: '', finishReason: 'error', promptTokens: 0, completionTokens: 0, error, transient };
+  }
+
+  /**
+   * One attempt of a 1-token completion, outside the retry loop and the rate limits: does the server generate
+   * again? (vLLM's /health can answer 200 while its engine is hung.) 401/403/404 say waiting will not help.
+   */
+  async probe(signal?: AbortSignal): Promise<ProbeResult> {
+    const prompt: Prompt = { id: 'probe', messages: [{ role: 'user', content: 'ping' }], reference: null, domain: 'probe', source: 'probe', meta: {} };
+    const body = requestBody(this.options, this.render, prompt, GenerationConfig.parse({ k: 1, temperature: 0, maxTokens: 1 }), 1, 0);
+    const path = this.options.endpoint === 'chat' ? '/chat/completions' : '/completions';
+    const r = await this.client.post(path, body, signal);
+    if (r.ok) return { ok: true };
+    return { ok: false, retryable: r.retryable || !new Set([401, 403, 404]).has(r.status ?? 0), reason: r.reason };
   }
 
   /** Requests, retries, failures by kind, tokens and cost (when prices are set), for the build report. */
