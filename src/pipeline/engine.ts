@@ -18,6 +18,7 @@ import { judgeGroup, type StoredGroup } from './judge-group.ts';
 import { quotaMet, quotaRoom, sampleInRounds, targetReport, trimRowsToQuota, type SamplingReport } from './target-sampling.ts';
 import { groupBy, orderedMap } from './ordered-map.ts';
 import { boundHeapGrowth } from './heap-growth.ts';
+import { lockBuildDir } from './build-lock.ts';
 import { BackendBreaker, DEFAULT_BACKEND_HEALTH, type BackendHealthOptions, type OutageNotice } from './backend-health.ts';
 
 export interface Progress {
@@ -56,6 +57,11 @@ export interface RunOptions {
   onNotice?: (n: OutageNotice) => void;
   /** After a stop, how long requests and judges in flight may finish before they are aborted (default 15 s). */
   graceMs?: number;
+  /**
+   * Hold the exclusive lock of `out` for the run (default: true with the default store). A second writer is refused
+   * at once, naming the holder; `command` names this one in the lock (default "distillery run").
+   */
+  lock?: boolean | { command: string };
 }
 
 /** Default grace period after a stop before in-flight requests are aborted. */
@@ -120,7 +126,15 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     codeVersion: codeVersion(),
     inputs: await Promise.all(pipeline.sources.map(async (s) => ({ name: s.name, sha256: await s.digest() }))),
   };
-  const store = opts.store ?? defaultBuildStore(opts.out, pipeline);
+  const lockWanted = opts.lock ?? opts.store === undefined;
+  const lock = lockWanted ? await lockBuildDir(opts.out, typeof opts.lock === 'object' ? opts.lock.command : `distillery run ${pipeline.name}`) : null;
+  let store: BuildStore;
+  try {
+    store = opts.store ?? defaultBuildStore(opts.out, pipeline);
+  } catch (e) {
+    await lock?.release();
+    throw e;
+  }
   let sampler: Sampler | null = null;
   // `stop`: take no more prompts (Ctrl-C, or the backend down past its budget). `hard`: abort requests and judges
   // still in flight, a grace period after the stop, so a stalled request never holds the stop for its timeout.
@@ -468,6 +482,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     await sampler?.close().catch(() => {});
     for (const j of judges) await j.close?.().catch(() => {});
     await store.close();
+    await lock?.release();
   }
 }
 

@@ -3,6 +3,7 @@ import { copyFile, link, mkdir, readdir, rm, stat, symlink } from 'node:fs/promi
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { LOCK_FILE, lockBuildDir } from './build-lock.ts';
 import { MANIFEST_FORMAT, type Manifest, readManifest, type ShardEntry, totalsOf, writeManifest } from '../sinks/manifest.ts';
 import { CARD_STATS_KEY } from '../sinks/card-stats-store.ts';
 import { datasetCardOf } from '../sinks/dataset-card.ts';
@@ -149,6 +150,16 @@ async function place(src: string, dst: string, mode: FilesMode): Promise<PlaceMe
  * them. `out` is then an ordinary build directory: `read_parquet('out/sft/*.parquet')`, `distillery inspect`.
  */
 export async function mergeBuilds(dirs: readonly string[], out: string, options: { files?: FilesMode } = {}): Promise<MergeResult> {
+  // One writer a directory: a second merge (or a run) into `out` is refused at once, naming the holder.
+  const lock = await lockBuildDir(out, 'distillery merge');
+  try {
+    return await mergeInto(dirs, out, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function mergeInto(dirs: readonly string[], out: string, options: { files?: FilesMode }): Promise<MergeResult> {
   if (dirs.length === 0) throw new MergeError('give at least one build directory to merge');
   const warnings: string[] = [];
   const inputs: Input[] = [];
@@ -196,7 +207,7 @@ export async function mergeBuilds(dirs: readonly string[], out: string, options:
     }
   }
 
-  const existing = await readdir(out).catch(() => [] as string[]);
+  const existing = (await readdir(out).catch(() => [] as string[])).filter((n) => !n.startsWith(LOCK_FILE));
   if (existing.length > 0) throw new MergeError(`${out}: exists and is not empty; merge into a new directory`);
   await mkdir(out, { recursive: true });
 

@@ -107,7 +107,7 @@ async function importResults(argv: string[]): Promise<number> {
   };
   const prefix = resultsPrefix(pipeline.sources, { dedupe: pipeline.dedupe, maxPromptBytes: pipeline.maxPromptBytes, shard, limit }, hasAll);
   const importing = Object.freeze({ ...pipeline, sources: prefix.sources, backend: batchResultsBackend(online, results) });
-  const report = await runPipeline(importing, { out: values.out, limit, shard });
+  const report = await runPipeline(importing, { out: values.out, limit, shard, lock: { command: `distillery batch import ${pipeline.name}` } });
 
   const note = prefix.state.stoppedAt === null
     ? `batch import: all ${prefix.state.complete} prompts in scope had results`
