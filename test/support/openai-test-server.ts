@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { mulberry32 } from './seeded-random.ts';
 
-export type Fault = '429' | '500' | '503' | 'hang' | 'reset' | 'malformed' | 'truncated' | '400';
+export type Fault = '429' | '500' | '503' | 'hang' | 'reset' | 'malformed' | 'truncated' | '400' | 'stall-after-headers' | 'stall-mid-stream' | 'reset-mid-stream';
 export const ALL_FAULTS: readonly Fault[] = ['429', '500', 'hang', 'reset', 'malformed', 'truncated'];
 
 export interface TestServerOptions {
@@ -23,6 +23,38 @@ export interface TestServerOptions {
   fault?: (body: Record<string, unknown>, requestNumber: number) => Fault | null;
   /** When true, skip per-request bookkeeping (benchmarks). */
   quiet?: boolean;
+  /** When false, a request with `stream: true` gets 400 (servers without streaming). */
+  supportsStream?: boolean;
+  /** Milliseconds between streamed chunks (a slow but live stream). */
+  chunkDelayMs?: number;
+}
+
+/**
+ * The server-sent events vLLM streams for `body`: each choice's text in word-sized deltas (reasoning_content apart
+ * with the reasoning parser), the choices interleaved by index, finish_reason on each choice's last chunk, then a
+ * usage chunk (stream_options.include_usage) and [DONE]. Joined, the deltas are exactly completionBody's texts.
+ */
+export function streamEvents(path: string, body: Record<string, unknown>, reasoningParser: boolean): string[] {
+  const full = completionBody(path, body, reasoningParser);
+  const chat = path.endsWith('/chat/completions');
+  const base = { id: full.id, object: chat ? 'chat.completion.chunk' : 'text_completion', created: full.created, model: full.model };
+  const pieces = (text: string) => text.match(/\s*\S+\s*/g) ?? (text ? [text] : []);
+  const perChoice = (full.choices as Record<string, unknown>[]).map((c) => {
+    const index = c.index as number;
+    const deltas: Record<string, unknown>[] = [];
+    if (chat) {
+      const m = c.message as { content: string; reasoning_content?: string };
+      if (m.reasoning_content !== undefined) for (const p of pieces(m.reasoning_content)) deltas.push({ index, delta: { reasoning_content: p }, finish_reason: null });
+      for (const p of pieces(m.content)) deltas.push({ index, delta: { content: p }, finish_reason: null });
+    } else for (const p of pieces(c.text as string)) deltas.push({ index, text: p, finish_reason: null });
+    deltas.push(chat ? { index, delta: {}, finish_reason: c.finish_reason } : { index, text: '', finish_reason: c.finish_reason });
+    return deltas;
+  });
+  const events: string[] = [];
+  for (let i = 0; perChoice.some((d) => i < d.length); i++) for (const d of perChoice) if (i < d.length) events.push(JSON.stringify({ ...base, choices: [d[i]] }));
+  const opts = body.stream_options as { include_usage?: boolean } | undefined;
+  if (opts?.include_usage) events.push(JSON.stringify({ ...base, choices: [], usage: full.usage }));
+  return events.map((e) => `data: ${e}\n\n`).concat('data: [DONE]\n\n');
 }
 
 export interface TestServer {
@@ -165,7 +197,31 @@ export async function startOpenAITestServer(options: TestServerOptions = {}): Pr
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'n must be 1', param: 'n' } }));
       return;
     }
+    if (fault === null && o.supportsStream === false && body.stream === true) {
+      count('stream-refused');
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'stream is not supported', param: 'stream' } }));
+      return;
+    }
     if (!o.quiet) count(fault ?? 'ok');
+    if (body.stream === true && (fault === null || fault.endsWith('-stream') || fault === 'stall-after-headers')) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      if (fault === 'stall-after-headers') return; // headers, then nothing: the client's first-token limit must fire
+      const events = streamEvents(path, body, o.reasoningParser ?? false);
+      const cut = fault === null ? events.length : Math.max(1, events.length >> 1);
+      for (let i = 0; i < cut; i++) {
+        if (res.destroyed) return;
+        res.write(events[i]);
+        if (o.chunkDelayMs) await new Promise((r) => setTimeout(r, o.chunkDelayMs));
+      }
+      if (fault === 'stall-mid-stream') return; // half the answer, then silence: the gap limit must fire
+      if (fault === 'reset-mid-stream') {
+        req.socket.destroy();
+        return;
+      }
+      if (!o.quiet) answered.push(body);
+      res.end();
+      return;
+    }
     switch (fault) {
       case '429':
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after-ms': '20', 'retry-after': '1' }).end('{"error":{"message":"rate limited"}}');

@@ -11,6 +11,8 @@ export class UsageLedger {
   completionTokens = 0;
   /** Requests for which `n` was refused and k single requests were sent instead. */
   nFallbacks = 0;
+  /** Times the server refused `stream` and requests went plain. */
+  streamFallbacks = 0;
   readonly failures = new Map<string, number>();
 
   constructor(private readonly prices: OpenAIPrices | undefined) {}
@@ -40,6 +42,7 @@ export class UsageLedger {
       samples: this.samples,
       errorSamples: this.errorSamples,
       nFallbacks: this.nFallbacks,
+      streamFallbacks: this.streamFallbacks,
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
       cost: this.cost(),

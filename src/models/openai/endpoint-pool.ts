@@ -1,8 +1,8 @@
-import { type AttemptResult, JsonHttpClient } from './http-client.ts';
+import { type AttemptResult, type Deadlines, JsonHttpClient } from './http-client.ts';
 
 /** What the sampler posts through: one server (JsonHttpClient) or several (EndpointPool). */
 export interface JsonPoster {
-  post(path: string, body: unknown, signal?: AbortSignal): Promise<AttemptResult>;
+  post(path: string, body: unknown, signal?: AbortSignal, stream?: boolean): Promise<AttemptResult>;
   close(): Promise<void>;
 }
 
@@ -48,14 +48,14 @@ export class EndpointPool implements JsonPoster {
     urls: readonly string[],
     connections: number,
     headers: Record<string, string>,
-    timeoutMs: number,
+    deadlines: Deadlines | number,
     /** With a supervisor: how long to wait for a held endpoint to come back, and whether any ever can. */
     private readonly supervision?: { waitMs: number; anyAlive(): boolean; deadReason(): string },
   ) {
     if (urls.length === 0) throw new Error('endpoint pool: no endpoint');
     this.endpoints = urls.map((url) => ({ url, outstanding: 0, requests: 0, connectionFailures: 0, downUntil: 0, streak: 0, held: false }));
     // Each server may get every connection: routing, not the split, decides the load.
-    this.clients = urls.map((url) => new JsonHttpClient(url, connections, headers, timeoutMs));
+    this.clients = urls.map((url) => new JsonHttpClient(url, connections, headers, deadlines));
   }
 
   /** A supervisor holds an endpoint while its server restarts, and releases it once the server answers again. */
@@ -124,7 +124,7 @@ export class EndpointPool implements JsonPoster {
     return this.pick(Date.now()) !== null;
   }
 
-  async post(path: string, body: unknown, signal?: AbortSignal): Promise<AttemptResult> {
+  async post(path: string, body: unknown, signal?: AbortSignal, stream = false): Promise<AttemptResult> {
     const tried = new Set<number>();
     let last: Extract<AttemptResult, { ok: false }> | null = null;
     // Bounded: a server that keeps refusing goes back to the caller's retry loop (and its backoff).
@@ -144,7 +144,7 @@ export class EndpointPool implements JsonPoster {
       e.outstanding++;
       let r: AttemptResult;
       try {
-        r = await this.clients[i].post(path, body, signal);
+        r = await this.clients[i].post(path, body, signal, stream);
       } finally {
         e.outstanding--;
       }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { OpenContext } from '../sampler.ts';
 import { EndpointPool, type JsonPoster } from './endpoint-pool.ts';
+import { deadlinesOf } from './http-client.ts';
 import type { OpenAIOptions } from './options.ts';
 import { ServerFleet } from './server-supervisor.ts';
 
@@ -19,14 +20,14 @@ export async function openEndpoints(options: OpenAIOptions, apiKey: string | und
     const l = options.launch;
     const logDir = l.logDir ?? (context.out ? join(context.out, 'servers') : join(tmpdir(), `distillery-servers-${process.pid}`));
     const fleet = await ServerFleet.start({ ...l, model: options.model, endpoint: options.endpoint, headers, logDir });
-    const pool = new EndpointPool(fleet.urls, options.concurrency, headers, options.timeoutMs, {
+    const pool = new EndpointPool(fleet.urls, options.concurrency, headers, deadlinesOf(options), {
       waitMs: l.readyTimeoutMs,
       anyAlive: () => fleet.anyAlive(),
       deadReason: () => fleet.deadReason(),
     });
     fleet.attach(pool);
     return {
-      post: (path, body, signal) => pool.post(path, body, signal),
+      post: (path, body, signal, stream) => pool.post(path, body, signal, stream),
       async close() {
         await pool.close();
         await fleet.stop();
@@ -35,8 +36,8 @@ export async function openEndpoints(options: OpenAIOptions, apiKey: string | und
     };
   }
   if (Array.isArray(options.baseUrl) && options.baseUrl.length > 1) {
-    const pool = new EndpointPool(options.baseUrl, options.concurrency, headers, options.timeoutMs);
-    return { post: (path, body, signal) => pool.post(path, body, signal), close: () => pool.close(), report: () => ({ endpoints: pool.report() }) };
+    const pool = new EndpointPool(options.baseUrl, options.concurrency, headers, deadlinesOf(options));
+    return { post: (path, body, signal, stream) => pool.post(path, body, signal, stream), close: () => pool.close(), report: () => ({ endpoints: pool.report() }) };
   }
   return undefined;
 }

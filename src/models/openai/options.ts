@@ -54,8 +54,19 @@ export const OpenAIOptions = z.strictObject({
   tpm: z.number().positive().optional(),
   /** Ask for the k samples of a prompt in one request (`n`), sharing the prefill; falls back to k requests on refusal. */
   n: z.boolean().default(true),
-  /** Per attempt, from sending to the last body byte. R1-length answers take minutes: keep it generous. */
-  timeoutMs: z.number().int().positive().default(600_000),
+  /**
+   * Stream answers (`stream: true` with usage in the last chunk), which makes a stalled server visible; falls back
+   * to plain requests for a server that refuses `stream`.
+   */
+  stream: z.boolean().default(true),
+  /** Per attempt, from sending to the last body byte. R1-length answers take many minutes: keep it generous. */
+  timeoutMs: z.number().int().positive().default(1_800_000),
+  /** Per attempt: TCP connect. */
+  connectTimeoutMs: z.number().int().positive().default(30_000),
+  /** Per streamed attempt: from sending to the first token (the request may queue behind others: generous). */
+  firstTokenTimeoutMs: z.number().int().positive().default(600_000),
+  /** Per streamed attempt: the longest gap between chunks (reasoning models emit continuously) before it is a stall. */
+  idleTimeoutMs: z.number().int().positive().default(120_000),
   /** Retries after the first attempt, on 429, 408, 5xx, timeouts, connection resets, malformed bodies. */
   retries: z.number().int().min(0).default(6),
   /** Backoff: full jitter in [0, min(maxBackoffMs, backoffMs · 2^attempt)]; Retry-After wins when given. */

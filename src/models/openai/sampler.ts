@@ -3,7 +3,7 @@ import { GenerationConfig } from '../../../schemas/generation.ts';
 import type { Prompt } from '../../../schemas/prompt.ts';
 import type { GeneratedSample, ProbeResult, SampleRequest, Sampler } from '../sampler.ts';
 import { UsageLedger } from './cost.ts';
-import { JsonHttpClient } from './http-client.ts';
+import { deadlinesOf, JsonHttpClient } from './http-client.ts';
 import type { JsonPoster } from './endpoint-pool.ts';
 import type { OpenAIOptions } from './options.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -35,6 +35,7 @@ export class OpenAISampler implements Sampler {
   private readonly render: PromptRenderer | null;
   private readonly ledger: UsageLedger;
   private useN: boolean;
+  private useStream: boolean;
 
   constructor(
     private readonly options: OpenAIOptions,
@@ -43,7 +44,8 @@ export class OpenAISampler implements Sampler {
     client?: JsonPoster & { report?(): Record<string, unknown> },
   ) {
     this.model = options.model;
-    this.client = client ?? new JsonHttpClient(String(options.baseUrl), options.concurrency, apiKey ? { authorization: `Bearer ${apiKey}` } : {}, options.timeoutMs);
+    this.client = client ?? new JsonHttpClient(String(options.baseUrl), options.concurrency, apiKey ? { authorization: `Bearer ${apiKey}` } : {}, deadlinesOf(options));
+    this.useStream = options.stream;
     this.limit = pLimit(options.concurrency);
     this.rate = new RateLimiter({ rpm: options.rpm, tpm: options.tpm });
     this.render = options.endpoint === 'completions' ? promptRenderer(options) : null;
@@ -85,7 +87,16 @@ export class OpenAISampler implements Sampler {
           const wait = this.rate.reserve(estimate);
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         }
-        const r = await this.client.post(path, body, signal);
+        let r = await this.client.post(path, this.useStream ? { ...body, stream: true, stream_options: { include_usage: true } } : body, signal, this.useStream);
+        // A server that refuses `stream` (400/422): the same request plain; if that works, plain from now on.
+        if (this.useStream && !r.ok && !r.retryable && N_REFUSED.has(r.status ?? 0)) {
+          const plain = await this.client.post(path, body, signal);
+          if (plain.ok || plain.status !== r.status) {
+            this.useStream = false;
+            this.ledger.streamFallbacks++;
+          }
+          r = plain;
+        }
         if (this.rate.active) {
           const usage = r.ok ? (r.json as { usage?: { total_tokens?: number } }).usage?.total_tokens : 0;
           this.rate.settle(estimate, usage ?? estimate);
