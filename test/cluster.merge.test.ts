@@ -52,6 +52,10 @@ test('merge of 3 shards: hard links (no data copied), the dataset card summed; a
         .map((l) => l.replace(/^\| (sft|distill|samples|prefs) \| ([\d,]+) \| .*$/, '| $1 | $2 |'))
         .join('\n');
     assert.equal(figures(card), figures(wholeCard), 'the card figures equal the unsharded build');
+    // The merged build's HTML report, from the same figures.
+    const page = readFileSync(path.join(merged, 'report.html'), 'utf8');
+    assert.match(page, /^<!doctype html>/i);
+    assert.ok(page.length < 2_000_000, 'the page stays small');
 
     if (!other) {
       t.diagnostic('cross-file-system merge not checked: /dev/shm is not another file system here');

@@ -6,7 +6,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { LOCK_FILE, lockBuildDir } from './build-lock.ts';
 import { MANIFEST_FORMAT, type Manifest, readManifest, type ShardEntry, totalsOf, writeManifest } from '../sinks/manifest.ts';
 import { CARD_STATS_KEY } from '../sinks/card-stats-store.ts';
-import { datasetCardOf } from '../sinks/dataset-card.ts';
+import { datasetCard } from '../sinks/dataset-card.ts';
+import { buildFigures } from '../sinks/build-figures.ts';
+import { REPORT_FILE, writeReportOf } from '../report/write-report.ts';
 import { writeFileAtomic } from '../sinks/durable-fs.ts';
 import { buildReport, emptyStats, statsFrom, type BuildStats } from './build-stats.ts';
 import { canonicalJson, sha256Hex } from './config-hash.ts';
@@ -260,8 +262,13 @@ async function mergeInto(dirs: readonly string[], out: string, options: { files?
   const tmp = join(out, '.tmp');
   await mkdir(tmp, { recursive: true });
   await writeManifest(out, tmp, manifest);
-  // The dataset card of the merged build (configs over every shard's files, figures from DuckDB over them), as a build writes it.
-  await writeFileAtomic(join(out, 'README.md'), await datasetCardOf(out, manifest), tmp);
+  // The dataset card and the HTML report of the merged build (configs over every shard's files, figures from DuckDB
+  // over them, computed once), as a build writes them. The page is a view: a failure to write it does not fail the merge.
+  const figures = await buildFigures(out, manifest);
+  await writeFileAtomic(join(out, 'README.md'), datasetCard(manifest, figures), tmp);
+  await writeReportOf(figures, null, join(out, REPORT_FILE)).catch((e: Error) =>
+    warnings.push(`the merged build's HTML report could not be written: ${e.message}; try: distillery report ${out}`),
+  );
   await rm(tmp, { recursive: true, force: true });
   return { out, builds: inputs.length, shards: [...seenShard.keys()].sort(), files: shards.length, method, prompts: owner.size, configHash, warnings };
 }
