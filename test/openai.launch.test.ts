@@ -12,6 +12,7 @@ import { EndpointPool } from '../src/models/openai/endpoint-pool.ts';
 import { gpuGroups } from '../src/models/openai/server-supervisor.ts';
 import { corpusDigest, duck, repoRoot, runCli, startCli, tempWorkdir, writeGsm8kPrompts } from './support/engine-fixture.ts';
 import { startOpenAITestServer } from './support/openai-test-server.ts';
+import { alive } from './support/slurm-cluster.ts';
 
 const src = (p: string) => pathToFileURL(path.join(repoRoot, p)).href;
 const serverCommand = (extra = '') => `cd ${repoRoot} && exec ${process.execPath} --import tsx test/support/openai-server-process.ts --port {port} ${extra}`;
@@ -42,14 +43,6 @@ function serverPids(log: string): number[] {
   return [...readFileSync(log, 'utf8').matchAll(/listening pid=(\d+)/g)].map((m) => Number(m[1]));
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

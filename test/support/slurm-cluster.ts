@@ -34,7 +34,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process is running: a zombie answers kill -0 but is gone, so read its state. */
+export function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) S …": a zombie answers kill -0 but is gone.
