@@ -134,10 +134,12 @@ try {
   } catch (e) {
     fail('warm-up', e);
   }
+  const before = { ...sampler.batchStats };
   const t2 = performance.now();
   const { result: out, peakMiB } = await withMemoryPeak(() => sampler.generateRows(prompts, rows, config));
   const seconds = (performance.now() - t2) / 1000;
-  const batchStats = { ...sampler.batchStats };
+  // The timed run's counters only (the warm-up's are taken away).
+  const batchStats = Object.fromEntries(Object.entries(sampler.batchStats).map(([key, v]) => [key, round(v - before[key as keyof typeof before], 1)])) as typeof before;
   await sampler.close();
 
   const lengths = out.map((o) => o.completionTokens);
@@ -172,6 +174,16 @@ try {
     device: { sampler: device, vulkan_icd: icd, gpu: gpu ? { name: gpu[0], driver: gpu[1], memory_total_mib: Number(gpu[2]) } : null, node: process.version },
     gpu_memory: { peak_used_mib_during_sampling: peakMiB, reference_peak_allocated_mib: reference?.gpu_peak_allocated_mib ?? null },
     continuous_batch: batchStats,
+    // Per decode step: the model's run, then picking the tokens (on the device: only ids come back; host picks
+    // are counted in continuous_batch.hostPicks). On webgpu a run may return before the GPU is done, so part of
+    // the model's time can show in the pick, whose result waits for it.
+    per_step_ms: {
+      decode: round(batchStats.decodeMs / Math.max(1, batchStats.steps), 2),
+      pick: round(batchStats.pickMs / Math.max(1, batchStats.steps), 2),
+      relayout: round(batchStats.relayoutMs / Math.max(1, batchStats.steps), 2),
+      prefill_total: round(batchStats.prefillMs, 1),
+    },
+    picks: { device: batchStats.devicePicks, host: batchStats.hostPicks },
     roofline: { bytes_per_step: Math.round(bytesPerStep), achieved_bytes_per_second: Math.round(achieved), peak_bytes_per_second: peak, fraction: round(achieved / peak, 4) },
     reference,
   };

@@ -4,6 +4,7 @@ import type { DecoderSession } from './decoder-session.ts';
 import type { KvCache, RowSource } from './kv-cache.ts';
 import { SamplingRules, Sequence, type RowRequest, type RowResult } from './sequence.ts';
 import { checkAbort } from './static-batch.ts';
+import { pickTokens, type PickCounts } from './token-picker.ts';
 
 /** One generate() call: its rows' results, filled in as they finish. */
 interface Job {
@@ -31,7 +32,7 @@ interface Occupant {
   next: number;
 }
 
-export interface BatcherStats {
+export interface BatcherStats extends PickCounts {
   steps: number;
   prefills: number;
   /** Re-layouts of the KV cache: rows written in place, and whole-cache rebuilds (compaction, growth, trim). */
@@ -40,7 +41,10 @@ export interface BatcherStats {
   /** Sum over decode steps of occupied slots, and of all slots (occupancy = busy / total). */
   busySlotSteps: number;
   slotSteps: number;
-  /** Milliseconds in decode steps (model runs), prefills, KV re-layouts and picking tokens on the host. */
+  /**
+   * Milliseconds in decode steps (model runs), prefills, KV re-layouts, and picking the tokens after each decode
+   * step (on the device or the host, plus the sequences' stop checks).
+   */
   decodeMs: number;
   prefillMs: number;
   relayoutMs: number;
@@ -69,6 +73,7 @@ const TRIM_MIN = 16;
 export class ContinuousBatcher {
   readonly stats: BatcherStats = {
     steps: 0, prefills: 0, inPlaceJoins: 0, rebuilds: 0, busySlotSteps: 0, slotSteps: 0, decodeMs: 0, prefillMs: 0, relayoutMs: 0, pickMs: 0,
+    devicePicks: 0, hostPicks: 0,
   };
   private slots: (Occupant | null)[] = [];
   private cache: KvCache | null = null;
@@ -202,16 +207,25 @@ export class ContinuousBatcher {
     const prefill = await this.session.step(ids, pos, mask, p, this.session.emptyCache(p));
     this.stats.prefills++;
     this.stats.prefillMs += performance.now() - t0;
-    const scratch = this.logitsScratch(prefill.logits.dims[2]);
     const newcomers: { occupant: Occupant; fresh: number }[] = [];
-    taken.forEach((g, f) => {
-      for (const row of g.rows) {
-        // Each sample picks its first token from the prompt's logits with its own random stream.
-        const token = row.seq.pick(this.session.lastLogits(prefill.logits, f, scratch));
-        if (row.seq.done) this.complete({ job: g.job, ...row });
-        else newcomers.push({ occupant: { job: g.job, index: row.index, seq: row.seq, cols: g.ids.length, next: token }, fresh: f });
-      }
-    });
+    try {
+      // Each sample picks its first token from its prompt's logits row with its own random stream.
+      const rows = taken.flatMap((g, f) => g.rows.map((row) => ({ logitsRow: f, seq: row.seq })));
+      const tokens = await pickTokens(this.session, prefill.logits, rows, this.logitsScratch(prefill.logits.dims[2]), this.stats);
+      let r = 0;
+      taken.forEach((g, f) => {
+        for (const row of g.rows) {
+          const token = tokens[r++];
+          if (row.seq.done) this.complete({ job: g.job, ...row });
+          else newcomers.push({ occupant: { job: g.job, index: row.index, seq: row.seq, cols: g.ids.length, next: token }, fresh: f });
+        }
+      });
+    } catch (e) {
+      this.session.dispose(prefill.present);
+      throw e;
+    } finally {
+      this.session.disposeTensor(prefill.logits);
+    }
     try {
       await this.relayout(newcomers, prefill.present);
     } finally {
@@ -284,12 +298,18 @@ export class ContinuousBatcher {
     this.length += 1;
     this.stats.steps++;
     this.stats.slotSteps += b;
-    const scratch = this.logitsScratch(out.logits.dims[2]);
-    this.slots.forEach((s, i) => {
-      if (!s) return;
+    const busy = this.slots.flatMap((s, i) => (s ? [i] : []));
+    let tokens: number[];
+    try {
+      tokens = await pickTokens(this.session, out.logits, busy.map((i) => ({ logitsRow: i, seq: this.slots[i]!.seq })), this.logitsScratch(out.logits.dims[2]), this.stats);
+    } finally {
+      this.session.disposeTensor(out.logits);
+    }
+    busy.forEach((i, j) => {
+      const s = this.slots[i]!;
       this.stats.busySlotSteps++;
       s.cols += 1;
-      s.next = s.seq.pick(this.session.lastLogits(out.logits, i, scratch));
+      s.next = tokens[j];
       if (s.seq.done) {
         this.complete(s);
         this.slots[i] = null;

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { halvesToFloats } from './float16.ts';
-import { lastPositionGraph, relayoutGraph, relayoutNames } from './helper-graphs.ts';
+import { lastPositionGraph, relayoutGraph, relayoutNames, tokenPickGraph } from './helper-graphs.ts';
 import { checkLayout, type DecoderLayout } from './layout.ts';
 import { emptyCache, relayoutOnHost, type KvCache, type RelayoutPlan } from './kv-cache.ts';
 import { ModelDirError, type ModelSpec } from './model-dir.ts';
@@ -21,7 +21,10 @@ export interface SessionOptions {
 }
 
 export interface StepOutput {
-  /** Logits on the host, [batch, seq, vocab] (cpu, cuda) or only the last position [batch, 1, vocab] (webgpu). */
+  /**
+   * Logits [batch, seq, vocab]: on the host (cpu, cuda) or on the device (webgpu: pickOnDevice reads them there,
+   * hostLogits brings the last position over). Release with disposeTensor.
+   */
   logits: ort.Tensor;
   present: KvCache;
 }
@@ -42,6 +45,7 @@ export const WEBGPU_HELP =
 /** One onnxruntime session over a decoder graph in the Optimum layout, on one device. */
 export class DecoderSession {
   private relayoutSessions = new Map<boolean, Promise<ort.InferenceSession>>();
+  private pickSessions = new Map<number, Promise<ort.InferenceSession>>();
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -49,7 +53,7 @@ export class DecoderSession {
     readonly layout: DecoderLayout,
     readonly vocabSize: number | null,
     readonly device: Device,
-    /** webgpu only: cuts the last position's logits on the device and hands them to the host. */
+    /** webgpu only: cuts the last position's logits on the device and hands them to the host (host picks). */
     private readonly lastPosition: ort.InferenceSession | null,
   ) {}
 
@@ -70,8 +74,8 @@ export class DecoderSession {
     };
     let session: ort.InferenceSession;
     try {
-      // On webgpu every output stays on the device: present.* is fed back as past_key_values.*, and the logits
-      // are cut to the last position there before they come to the host.
+      // On webgpu every output stays on the device: present.* is fed back as past_key_values.*, and the tokens
+      // are picked from the logits there (or their last position is cut there before it comes to the host).
       session = await ort.InferenceSession.create(spec.modelFile, device === 'webgpu' ? { ...common, preferredOutputLocation: 'gpu-buffer' } : common);
     } catch (e) {
       const msg = (e as Error).message;
@@ -105,10 +109,39 @@ export class DecoderSession {
     const out = await this.session.run(feeds);
     const present: KvCache = [];
     for (const n of this.layout.presentNames) present.push(out[n.key], out[n.value]);
-    if (!this.lastPosition) return { logits: out.logits, present };
-    const last = await this.lastPosition.run({ logits: out.logits });
-    out.logits.dispose();
-    return { logits: last.last, present };
+    return { logits: out.logits, present };
+  }
+
+  /** Whether tokens can be picked on the device (webgpu): then only the token ids come back to the host. */
+  get picksOnDevice(): boolean {
+    return this.device === 'webgpu';
+  }
+
+  /**
+   * Logits a host pick can read (lastLogits): on the host they are the step's own; on webgpu the last position
+   * [batch, 1, vocab] is cut on the device and brought over.
+   */
+  async hostLogits(logits: ort.Tensor): Promise<ort.Tensor> {
+    if (!this.lastPosition) return logits;
+    return (await this.lastPosition.run({ logits })).last;
+  }
+
+  /**
+   * One token per picked row, chosen on the device by the token-pick graph (helper-graphs.ts) from the last
+   * position of logits row `rows[i]`: argmax where `greedy[i]`, else inverse-CDF sampling of softmax(logits ×
+   * invTemperature[i]) with the uniform number u[i].
+   */
+  async pickOnDevice(logits: ort.Tensor, rows: readonly number[], greedy: Uint8Array, invTemperature: Float32Array, u: Float32Array): Promise<number[]> {
+    const n = rows.length;
+    const session = await this.pickSession(logits.dims[2]);
+    const out = await session.run({
+      logits,
+      rows: new ort.Tensor('int64', BigInt64Array.from(rows, BigInt), [n]),
+      inv_temperature: new ort.Tensor('float32', invTemperature, [n, 1]),
+      u: new ort.Tensor('float32', u, [n, 1]),
+      greedy: new ort.Tensor('bool', greedy, [n, 1]),
+    });
+    return Array.from(out.tokens.data as BigInt64Array, Number);
   }
 
   /** Logits of position `pos` of row `row`, as float32 (a fresh copy the sampling rules may rewrite). */
@@ -165,7 +198,20 @@ export class DecoderSession {
   /** Release device tensors (no-op for host tensors, which the garbage collector frees). */
   dispose(cache: KvCache | null): void {
     if (!cache) return;
-    for (const t of cache) if (t.location === 'gpu-buffer') t.dispose();
+    for (const t of cache) this.disposeTensor(t);
+  }
+
+  disposeTensor(t: ort.Tensor): void {
+    if (t.location === 'gpu-buffer') t.dispose();
+  }
+
+  private pickSession(vocab: number): Promise<ort.InferenceSession> {
+    let s = this.pickSessions.get(vocab);
+    if (!s) {
+      s = ort.InferenceSession.create(tokenPickGraph(this.layout.logitsType, vocab), { executionProviders: [this.device], logSeverityLevel: 3 });
+      this.pickSessions.set(vocab, s);
+    }
+    return s;
   }
 
   private relayoutSession(withFresh: boolean): Promise<ort.InferenceSession> {
@@ -182,7 +228,7 @@ export class DecoderSession {
   }
 
   async close(): Promise<void> {
-    for (const s of this.relayoutSessions.values()) await (await s).release();
+    for (const s of [...this.relayoutSessions.values(), ...this.pickSessions.values()]) await (await s).release();
     await this.lastPosition?.release();
     await this.session.release();
   }

@@ -31,6 +31,11 @@ export interface RowResult {
 export class SamplingRules {
   readonly processors: LogitsProcessor[];
   readonly eos: Set<number>;
+  /**
+   * Whether the device's token-pick graph can apply these rules: greedy or plain temperature sampling. Penalties,
+   * top-k, top-p and min-p run on the host.
+   */
+  readonly devicePickable: boolean;
   readonly stops: StopMatcher | null;
 
   constructor(
@@ -41,6 +46,7 @@ export class SamplingRules {
   ) {
     this.processors = logitsProcessors(config);
     this.eos = new Set(eosIds);
+    this.devicePickable = this.processors.every((p) => p.name === 'temperature');
     this.stops = config.stop.length ? new StopMatcher(config.stop) : null;
   }
 
@@ -74,12 +80,33 @@ export class Sequence {
     this.text = rules.stops ? new IncrementalText((ids) => rules.tokenizer.decode(ids)) : null;
   }
 
-  /** Pick the next token from this sequence's logits (rewritten in place by the sampling rules). */
+  /** Pick the next token from this sequence's logits (rewritten in place by the sampling rules), on the host. */
   pick(logits: Float32Array): number {
     const { rules } = this;
     if (this.generated.length < this.minNew) for (const id of rules.eos) logits[id] = -Infinity;
     for (const proc of rules.processors) proc.apply(logits, this.generated);
     const token = rules.config.temperature === 0 ? greedyToken(logits) : sampleToken(logits, this.rng.next());
+    return this.accept(token);
+  }
+
+  /** Whether the next token can be picked on the device (its rules allow it, and no EOS is held off now). */
+  get devicePickable(): boolean {
+    return this.rules.devicePickable && (this.generated.length >= this.minNew || this.rules.eos.size === 0);
+  }
+
+  /**
+   * What the device's token-pick graph needs for this sequence's next token; draws the sample's uniform number
+   * exactly as the host pick would (one a sampled token, none for greedy), so the random stream stays the same.
+   */
+  devicePick(): { greedy: boolean; invTemperature: number; u: number } {
+    const { temperature } = this.rules.config;
+    if (temperature === 0) return { greedy: true, invTemperature: 1, u: 0 };
+    return { greedy: false, invTemperature: 1 / temperature, u: this.rng.next() };
+  }
+
+  /** Take in the next token (picked on the host or on the device): EOS, stop strings and the length limit. */
+  accept(token: number): number {
+    const { rules } = this;
     this.generated.push(token);
     if (rules.eos.has(token)) {
       this.finish('stop', token);

@@ -3,6 +3,7 @@ import type { ChatTokenizer } from './chat-tokenizer.ts';
 import type { DecoderSession } from './decoder-session.ts';
 import type { KvCache } from './kv-cache.ts';
 import { SamplingRules, Sequence, type RowRequest, type RowResult } from './sequence.ts';
+import { pickTokens, type PickCounts } from './token-picker.ts';
 
 // Finished rows keep their cache slot until this share of the batch is done: copying the cache for every single
 // finished row would cost more than the few wasted rows.
@@ -25,6 +26,7 @@ export async function generateStatic(
   requests: readonly RowRequest[],
   config: GenerationConfig,
   signal?: AbortSignal,
+  counts: PickCounts = { devicePicks: 0, hostPicks: 0 },
 ): Promise<RowResult[]> {
   const { spec } = session;
   const rules = new SamplingRules(config, spec.eosIds, tokenizer, spec.maxContext);
@@ -63,10 +65,13 @@ export async function generateStatic(
     for (;;) {
       // Pick the next token of every unfinished row.
       const next = new Array<number>(active.length).fill(spec.padId);
-      active.forEach((r, slot) => {
-        const { seq } = rows[r];
-        if (!seq.done) next[slot] = seq.pick(session.lastLogits(stepLogits, logitsRow(slot), scratch));
-      });
+      const picking = active.flatMap((r, slot) => (rows[r].seq.done ? [] : [slot]));
+      try {
+        const tokens = await pickTokens(session, stepLogits, picking.map((slot) => ({ logitsRow: logitsRow(slot), seq: rows[active[slot]].seq })), scratch, counts);
+        picking.forEach((slot, j) => { next[slot] = tokens[j]; });
+      } finally {
+        session.disposeTensor(stepLogits);
+      }
       const finished = active.filter((r) => rows[r].seq.done).length;
       if (finished === active.length) break;
       checkAbort(signal);
