@@ -35,12 +35,18 @@ test('webgpu: greedy tokens equal the CPU provider\'s, with the KV cache on the 
     const onGpu = await gpu.generateRows(prompts, rows, config);
     assert.deepEqual(onGpu, await cpu.generateRows(prompts, rows, config));
     assert.ok(gpu.batchStats.rebuilds >= 2, 'the cache was laid out on the device for each prompt');
+    assert.deepEqual([gpu.batchStats.devicePicks, gpu.batchStats.hostPicks], [10, 0], 'every greedy token was picked on the device');
     // Two samples of one prompt sharing its prefill, with a compaction when the shorter one stops.
     const two = await OnnxSampler.load(BUNDLED_MODEL, { device: 'webgpu', slots: 2 });
     try {
       const shared = [{ prompt: 0, key: 'a' }, { prompt: 0, key: 'b' }];
       const sampled = GenerationConfig.parse({ temperature: 1.5, maxTokens: 4 });
       assert.deepEqual(await two.generateRows(prompts, shared, sampled), await cpu.generateRows(prompts, shared, sampled));
+      assert.deepEqual([two.batchStats.devicePicks > 0, two.batchStats.hostPicks], [true, 0], 'sampled on the device');
+      // top-k is not a device rule: those picks fall back to the host, counted, with the same tokens.
+      const topK = GenerationConfig.parse({ temperature: 1.5, topK: 5, maxTokens: 3 });
+      assert.deepEqual(await two.generateRows(prompts, shared, topK), await cpu.generateRows(prompts, shared, topK));
+      assert.ok(two.batchStats.hostPicks >= 2, `top-k picks on the host (${two.batchStats.hostPicks})`);
     } finally {
       await two.close();
     }
