@@ -47,6 +47,12 @@ test('webgpu: greedy tokens equal the CPU provider\'s, with the KV cache on the 
       const topK = GenerationConfig.parse({ temperature: 1.5, topK: 5, maxTokens: 3 });
       assert.deepEqual(await two.generateRows(prompts, shared, topK), await cpu.generateRows(prompts, shared, topK));
       assert.ok(two.batchStats.hostPicks >= 2, `top-k picks on the host (${two.batchStats.hostPicks})`);
+      // A pick graph that fails on the device (made to fail here: its run throws) turns device picking off for the
+      // session, says why, and the host picks with the numbers already drawn: the same tokens.
+      const session = (two as unknown as { session: { pickOnDevice(): Promise<number[]> } }).session;
+      session.pickOnDevice = () => Promise.reject(new Error('pick graph lost'));
+      assert.deepEqual(await two.generateRows(prompts, shared, sampled), await cpu.generateRows(prompts, shared, sampled));
+      assert.equal(two.devicePickError, 'pick graph lost');
     } finally {
       await two.close();
     }

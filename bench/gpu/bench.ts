@@ -139,6 +139,7 @@ try {
   const { result: out, peakMiB } = await withMemoryPeak(() => sampler.generateRows(prompts, rows, config));
   const seconds = (performance.now() - t2) / 1000;
   // The timed run's counters only (the warm-up's are taken away).
+  const devicePickError = sampler.devicePickError;
   const batchStats = Object.fromEntries(Object.entries(sampler.batchStats).map(([key, v]) => [key, round(v - before[key as keyof typeof before], 1)])) as typeof before;
   await sampler.close();
 
@@ -183,7 +184,7 @@ try {
       relayout: round(batchStats.relayoutMs / Math.max(1, batchStats.steps), 2),
       prefill_total: round(batchStats.prefillMs, 1),
     },
-    picks: { device: batchStats.devicePicks, host: batchStats.hostPicks },
+    picks: { device: batchStats.devicePicks, host: batchStats.hostPicks, device_error: devicePickError },
     roofline: { bytes_per_step: Math.round(bytesPerStep), achieved_bytes_per_second: Math.round(achieved), peak_bytes_per_second: peak, fraction: round(achieved / peak, 4) },
     reference,
   };

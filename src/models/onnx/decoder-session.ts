@@ -112,9 +112,12 @@ export class DecoderSession {
     return { logits: out.logits, present };
   }
 
-  /** Whether tokens can be picked on the device (webgpu): then only the token ids come back to the host. */
+  /** Why picking tokens on the device was turned off (the pick graph failed to load or run), or null. */
+  devicePickError: string | null = null;
+
+  /** Whether tokens are picked on the device (webgpu, unless that failed): then only their ids come to the host. */
   get picksOnDevice(): boolean {
-    return this.device === 'webgpu';
+    return this.device === 'webgpu' && this.devicePickError === null;
   }
 
   /**

@@ -46,7 +46,12 @@ export class OnnxSampler implements Sampler {
     return this.session.device;
   }
 
-  /** Counters of the continuous batch (steps, prefills, KV re-layouts, slot occupancy). */
+  /** Why tokens are no longer picked on the device (the pick graph failed on it), or null. */
+  get devicePickError(): string | null {
+    return this.session.devicePickError;
+  }
+
+  /** Counters of the continuous batch (steps, prefills, KV re-layouts, slot occupancy, device/host picks). */
   get batchStats() {
     return this.batcher.stats;
   }

@@ -80,12 +80,15 @@ export class Sequence {
     this.text = rules.stops ? new IncrementalText((ids) => rules.tokenizer.decode(ids)) : null;
   }
 
-  /** Pick the next token from this sequence's logits (rewritten in place by the sampling rules), on the host. */
-  pick(logits: Float32Array): number {
+  /**
+   * Pick the next token from this sequence's logits (rewritten in place by the sampling rules), on the host.
+   * `drawn`: the uniform number devicePick already drew for this token (a device pick that failed), else one is drawn.
+   */
+  pick(logits: Float32Array, drawn?: number): number {
     const { rules } = this;
     if (this.generated.length < this.minNew) for (const id of rules.eos) logits[id] = -Infinity;
     for (const proc of rules.processors) proc.apply(logits, this.generated);
-    const token = rules.config.temperature === 0 ? greedyToken(logits) : sampleToken(logits, this.rng.next());
+    const token = rules.config.temperature === 0 ? greedyToken(logits) : sampleToken(logits, drawn ?? this.rng.next());
     return this.accept(token);
   }
 

@@ -27,6 +27,7 @@ const BELOW_ONE = 1 - 2 ** -24;
  */
 export async function pickTokens(session: DecoderSession, logits: ort.Tensor, rows: readonly PickRow[], scratch: Float32Array, counts: PickCounts): Promise<number[]> {
   const tokens = new Array<number>(rows.length);
+  const drawn = new Array<number | undefined>(rows.length);
   const onDevice = session.picksOnDevice ? rows.flatMap((r, i) => (r.seq.devicePickable ? [i] : [])) : [];
   if (onDevice.length > 0) {
     const n = onDevice.length;
@@ -35,20 +36,30 @@ export async function pickTokens(session: DecoderSession, logits: ort.Tensor, ro
     const u = new Float32Array(n);
     onDevice.forEach((i, j) => {
       const p = rows[i].seq.devicePick();
+      if (!p.greedy) drawn[i] = p.u;
       greedy[j] = p.greedy ? 1 : 0;
       inv[j] = p.invTemperature;
       u[j] = Math.min(Math.fround(p.u), BELOW_ONE);
     });
-    const ids = await session.pickOnDevice(logits, onDevice.map((i) => rows[i].logitsRow), greedy, inv, u);
-    onDevice.forEach((i, j) => { tokens[i] = rows[i].seq.accept(ids[j]); });
-    counts.devicePicks += n;
+    let ids: number[] | null = null;
+    try {
+      ids = await session.pickOnDevice(logits, onDevice.map((i) => rows[i].logitsRow), greedy, inv, u);
+    } catch (e) {
+      // Never a failed generation for this: the host picks from now on, with the numbers already drawn, and
+      // the reason is kept for the report.
+      session.devicePickError = (e as Error).message;
+      process.emitWarning(`onnx: picking tokens on the device failed, the host picks from now on: ${(e as Error).message}`);
+    }
+    if (ids) {
+      onDevice.forEach((i, j) => { tokens[i] = rows[i].seq.accept(ids[j]); });
+      counts.devicePicks += n;
+    }
   }
-  if (onDevice.length < rows.length) {
+  const left = rows.flatMap((_, i) => (tokens[i] === undefined ? [i] : []));
+  if (left.length > 0) {
     const host = await session.hostLogits(logits);
-    rows.forEach((r, i) => {
-      if (tokens[i] === undefined) tokens[i] = r.seq.pick(session.lastLogits(host, r.logitsRow, scratch));
-    });
-    counts.hostPicks += rows.length - onDevice.length;
+    for (const i of left) tokens[i] = rows[i].seq.pick(session.lastLogits(host, rows[i].logitsRow, scratch), drawn[i]);
+    counts.hostPicks += left.length;
   }
   return tokens;
 }
