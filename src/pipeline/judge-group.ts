@@ -16,10 +16,11 @@ export const BACKEND_JUDGE = 'backend';
 /**
  * Run the judges in order over one prompt's samples. Each judge sees the verdicts of those before it; a null
  * verdict means "does not apply" and is not recorded. A sample the backend failed to produce gets one
- * `backend` error verdict and is not shown to judges (an error is never a wrong answer). A judge that throws or
+ * `backend` error verdict and is not shown to judges (an error is never a wrong answer). `signal` (the build's
+ * hard stop) reaches every judge, so a judge calling a model can give up its calls. A judge that throws or
  * returns malformed verdicts gives `error` verdicts naming the judge, the prompt and the message: never a crash.
  */
-export async function judgeGroup(judges: readonly Judge[], prompt: Prompt, samples: readonly Sample[], stored?: StoredGroup): Promise<Verdict[][]> {
+export async function judgeGroup(judges: readonly Judge[], prompt: Prompt, samples: readonly Sample[], stored?: StoredGroup, signal?: AbortSignal): Promise<Verdict[][]> {
   const verdicts: Verdict[][] = samples.map((s) => (s.finishReason === 'error' ? [verdict(BACKEND_JUDGE, 'error', s.error ?? 'backend returned an error', { category: 'backend_error' })] : []));
   const live = samples.map((s, i) => (s.finishReason === 'error' ? -1 : i)).filter((i) => i >= 0);
   if (live.length === 0) return verdicts;
@@ -32,7 +33,7 @@ export async function judgeGroup(judges: readonly Judge[], prompt: Prompt, sampl
       live.map(() => verdict(judge.name, 'error', `judge "${judge.name}" failed on prompt "${prompt.id}": ${message}`, { category: 'judge_error', detail: { judgeThrew: message, promptId: prompt.id } }));
     let out: (Verdict | null)[];
     try {
-      const got = await judge.judge(prompt, liveSamples, { previous: live.map((i) => verdicts[i]) });
+      const got = await judge.judge(prompt, liveSamples, { previous: live.map((i) => verdicts[i]), signal });
       if (!Array.isArray(got) || got.length !== live.length) throw new Error(`returned ${Array.isArray(got) ? got.length : typeof got} verdicts for ${live.length} samples`);
       out = got.map((v) => {
         if (v === null || v === undefined) return null;
