@@ -14,13 +14,9 @@ import { promptsInScope, resultsPrefix, type ScopeOptions } from '../../models/o
 import { openai } from '../../models/openai/index.ts';
 import type { ShardSpec } from '../../sources/shard.ts';
 import { shardFlag } from '../../cluster/scheduler-shard.ts';
-import { parseCli, UsageError } from '../args.ts';
+import { UsageError } from '../args.ts';
+import { parseOrHelp, runGroup, type CommandGroup, type CommandSpec, type FlagSpec } from '../command.ts';
 import { applyBackendOverride, BACKEND_OVERRIDE_FLAGS, openaiBackendOf } from '../backend-override.ts';
-
-const USAGE = [
-  'distillery batch export <pipeline.ts> --out requests.jsonl [--limit N] [--shard I/N] [--backend openai --model NAME]',
-  'distillery batch import <pipeline.ts> --results F [--results F …] --out DIR [--limit N] [--shard I/N] [--json]',
-].join('\n  ');
 
 /** Batch runs are not served from a URL; a base URL is only needed to build the backend object. */
 const UNUSED_BASE_URL = 'http://127.0.0.1:8000/v1';
@@ -31,40 +27,68 @@ const UNUSED_BASE_URL = 'http://127.0.0.1:8000/v1';
  * the normal engine, which judges and writes the build (resumable: importing again with more files continues it).
  */
 export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'export') return exportRequests(rest);
-  if (sub === 'import') return importResults(rest);
-  throw new UsageError(`batch: expected "export" or "import"\n  ${USAGE}`);
+  return runGroup(group, argv);
 }
 
-const COMMON = {
-  out: { type: 'string', short: 'o' },
-  limit: { type: 'string' },
-  shard: { type: 'string' },
+const SCOPE: Record<string, FlagSpec> = {
+  limit: { type: 'string', value: 'N', help: 'only the first N prompts' },
+  shard: { type: 'string', value: 'I/N', help: 'only shard I of N' },
   ...BACKEND_OVERRIDE_FLAGS,
-} as const;
+};
 
-function scopeFlags(command: string, values: { limit?: string; shard?: string }): { limit?: number; shard?: ShardSpec } {
+const exportSpec: CommandSpec = {
+  name: 'batch export',
+  summary: 'Write one OpenAI batch request per sample (custom_id = the sample key), for vllm run-batch or a provider\'s batch API.',
+  usage: '<pipeline.ts> --out requests.jsonl [--limit N] [--shard I/N] [--backend openai --model NAME]',
+  flags: { out: { type: 'string', short: 'o', value: 'FILE', help: 'the requests file (JSONL)' }, ...SCOPE },
+};
+
+const importSpec: CommandSpec = {
+  name: 'batch import',
+  summary: 'Build from batch result files: the samples are served from the results, judged and written like a run (resumable).',
+  usage: '<pipeline.ts> --results F [--results F …] --out DIR [--limit N] [--shard I/N] [--json]',
+  flags: {
+    results: { type: 'string', multiple: true, value: 'FILE', help: 'a batch results file (JSONL)' },
+    out: { type: 'string', short: 'o', value: 'DIR', help: 'the build directory' },
+    json: { type: 'boolean', help: 'print the final report as one JSON line' },
+    ...SCOPE,
+  },
+  notes: 'Exit codes: 0 every prompt in scope had results, 3 stopped at a prompt whose results are missing (import again with more files), 1 an error.',
+};
+
+const group: CommandGroup = {
+  name: 'batch',
+  summary: 'Offline batch files: export the requests of a pipeline, import the results into a build.',
+  subcommands: {
+    export: { summary: exportSpec.summary, load: async () => ({ spec: exportSpec, run: exportRequests }) },
+    import: { summary: importSpec.summary, load: async () => ({ spec: importSpec, run: importResults }) },
+  },
+};
+
+function scopeFlags(values: { limit?: string; shard?: string }): { limit?: number; shard?: ShardSpec } {
   let limit: number | undefined;
   if (values.limit !== undefined) {
     limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`${command}: --limit must be a positive integer, got "${values.limit}"`);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got "${values.limit}"`);
   }
   let shard: ShardSpec | undefined;
   if (values.shard !== undefined) {
     try {
       shard = shardFlag(values.shard);
     } catch (e) {
-      throw new UsageError(`${command}: ${(e as Error).message}`);
+      throw new UsageError((e as Error).message);
     }
   }
   return { limit, shard };
 }
 
 async function exportRequests(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCli(argv, COMMON);
-  if (positionals.length !== 1 || !values.out) throw new UsageError(`batch export: expected a pipeline file and --out FILE\n  ${USAGE}`);
-  const { limit, shard } = scopeFlags('batch export', values);
+  const parsed = parseOrHelp(exportSpec, argv);
+  if (typeof parsed === 'number') return parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as { out?: string; limit?: string; shard?: string; backend?: string; 'base-url'?: string; model?: string };
+  if (positionals.length !== 1 || !values.out) throw new UsageError('expected a pipeline file and --out FILE');
+  const { limit, shard } = scopeFlags(values);
   const pipeline = applyBackendOverride('batch export', await loadPipeline(positionals[0]), values, UNUSED_BASE_URL);
   const options = batchOptions(openaiBackendOf('batch export', pipeline).options);
   const configHash = generationHash(openai(options).describe(), pipeline.generation);
@@ -89,9 +113,12 @@ async function exportRequests(argv: string[]): Promise<number> {
 }
 
 async function importResults(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCli(argv, { ...COMMON, results: { type: 'string', multiple: true }, json: { type: 'boolean' } });
-  if (positionals.length !== 1 || !values.out || !values.results?.length) throw new UsageError(`batch import: expected a pipeline file, --results F and --out DIR\n  ${USAGE}`);
-  const { limit, shard } = scopeFlags('batch import', values);
+  const parsed = parseOrHelp(importSpec, argv);
+  if (typeof parsed === 'number') return parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as { out?: string; results?: string[]; json?: boolean; limit?: string; shard?: string; backend?: string; 'base-url'?: string; model?: string };
+  if (positionals.length !== 1 || !values.out || !values.results?.length) throw new UsageError('expected a pipeline file, --results F and --out DIR');
+  const { limit, shard } = scopeFlags(values);
   const pipeline = applyBackendOverride('batch import', await loadPipeline(positionals[0]), values, UNUSED_BASE_URL);
   const online = openai(batchOptions(openaiBackendOf('batch import', pipeline).options));
   const configHash = generationHash(online.describe(), pipeline.generation);

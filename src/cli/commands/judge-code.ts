@@ -1,7 +1,21 @@
 import { availableParallelism } from 'node:os';
 import { createCodeRunner, testsOrInvalid, type CodeJudgeOptions } from '../../judges/code/code-runner.ts';
 import { CATEGORY_OF_OUTCOME, verdictValueOf, type CodeResult } from '../../judges/code/outcome.ts';
-import { runJsonlJudgeCommand } from '../jsonl-judge-command.ts';
+import { judgeSpec, runJsonlJudgeCommand } from '../jsonl-judge-command.ts';
+
+export const spec = judgeSpec('code', {
+  summary: 'Judge programs against their tests in the sandbox (bubblewrap; rlimits only where namespaces are unavailable).',
+  input:
+    '"language", the program as "program" | "completion" | "canonical_solution" (HumanEval: appended to "prompt") or a model "response",\nand "tests": [{input, output}] or HumanEval\'s "prompt", "test", "entry_point"; optional "id"',
+  output: '{id?, verdict, category, outcome, passed, total, reason}',
+  flags: {
+    sandbox: { type: 'string', value: 'KIND', help: 'bwrap (default) | rlimit-only' },
+    'timeout-ms': { type: 'string', value: 'MS', help: 'time limit of one test run' },
+    'memory-mb': { type: 'string', value: 'MB', help: 'memory limit of one program' },
+    'float-tolerance': { type: 'string', value: 'X', help: 'relative tolerance when comparing numbers in outputs' },
+    'stop-at-first-failure': { type: 'boolean', help: 'stop a case at its first failing test' },
+  },
+});
 import { UsageError } from '../args.ts';
 
 /**
@@ -16,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   const configure = (values: Record<string, unknown>) => {
     const options: CodeJudgeOptions = { concurrency: availableParallelism() };
     if (values.sandbox !== undefined) {
-      if (values.sandbox !== 'bwrap' && values.sandbox !== 'rlimit-only') throw new UsageError('judge code: --sandbox must be bwrap or rlimit-only');
+      if (values.sandbox !== 'bwrap' && values.sandbox !== 'rlimit-only') throw new UsageError('--sandbox must be bwrap or rlimit-only');
       options.sandbox = values.sandbox;
     }
     options.timeoutMs = positive(values['timeout-ms'], '--timeout-ms');
@@ -29,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await runJsonlJudgeCommand(
       argv,
-      'code',
+      spec,
       async (row) => {
         const r = await judgeRow(runner!, row);
         return { verdict: verdictValueOf(r.outcome), category: CATEGORY_OF_OUTCOME[r.outcome], outcome: r.outcome, passed: r.passed, total: r.total, reason: r.reason };
@@ -37,13 +51,6 @@ export async function run(argv: string[]): Promise<number> {
       {
         // Lines are judged concurrently; the runner's own pool bounds the programs running at once.
         concurrency: availableParallelism() * 2,
-        extraOptions: {
-          sandbox: { type: 'string' },
-          'timeout-ms': { type: 'string' },
-          'memory-mb': { type: 'string' },
-          'float-tolerance': { type: 'string' },
-          'stop-at-first-failure': { type: 'boolean' },
-        },
         onOptions: configure,
       },
     );
@@ -55,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
 function positive(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`judge code: ${flag} must be a positive number, got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got ${JSON.stringify(v)}`);
   return n;
 }
 

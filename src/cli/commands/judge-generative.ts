@@ -6,7 +6,22 @@ import { coalescing } from '../../judges/generative/coalesce.ts';
 import type { GenerativeMode, JudgeTemplate } from '../../judges/generative/templates.ts';
 import type { Judge } from '../../judges/judge.ts';
 import { UsageError } from '../args.ts';
-import { runJsonlJudgeCommand } from '../jsonl-judge-command.ts';
+import { judgeSpec, runJsonlJudgeCommand } from '../jsonl-judge-command.ts';
+
+export const spec = judgeSpec('generative', {
+  summary: 'Judge with a language model: correctness against a reference, or helpfulness / harmlessness of an answer to a prompt.\nWithout --model or --base-url, the bundled ONNX model judges.',
+  input: '"response" (a string), "reference" (correctness) or "prompt" (helpfulness, harmlessness), optional "id"',
+  output: '{id?, verdict, category, reason, score, detail}',
+  flags: {
+    mode: { type: 'string', value: 'MODE', help: 'correctness (default) | helpfulness | harmlessness' },
+    model: { type: 'string', value: 'DIR', help: 'an ONNX model directory to judge with' },
+    'base-url': { type: 'string', value: 'URL', help: 'an OpenAI-compatible server to judge with (with --model-name)' },
+    'model-name': { type: 'string', value: 'NAME', help: 'the model the server at --base-url serves' },
+    template: { type: 'string', value: 'JSON', help: 'a judge template, e.g. \'{"user":"… {reference} … {candidate} …"}\'' },
+    'max-tokens': { type: 'string', value: 'N', help: "the judge's token budget" },
+    'prefilled-think': { type: 'boolean', help: 'the chat template pre-fills <think>' },
+  },
+});
 
 const MODES = ['correctness', 'helpfulness', 'harmlessness'];
 
@@ -22,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await runJsonlJudgeCommand(
       argv,
-      'generative',
+      spec,
       async (row) => {
         if (typeof row.response !== 'string') throw new Error('missing string field "response"');
         const prompt = Prompt.parse({
@@ -38,29 +53,20 @@ export async function run(argv: string[]): Promise<number> {
       },
       {
         concurrency: 64,
-        extraOptions: {
-          mode: { type: 'string' },
-          model: { type: 'string' },
-          'base-url': { type: 'string' },
-          'model-name': { type: 'string' },
-          template: { type: 'string' },
-          'max-tokens': { type: 'string' },
-          'prefilled-think': { type: 'boolean' },
-        },
         setup: async (values) => {
         const mode = (values.mode as string | undefined) ?? 'correctness';
-        if (!MODES.includes(mode)) throw new UsageError(`judge generative: --mode must be one of ${MODES.join(', ')}`);
+        if (!MODES.includes(mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}`);
         prefilledThink = values['prefilled-think'] === true;
         let template: JudgeTemplate | undefined;
         if (typeof values.template === 'string') {
           try {
             template = JSON.parse(values.template) as JudgeTemplate;
           } catch (e) {
-            throw new UsageError(`judge generative: --template must be JSON like '{"user":"… {reference} … {candidate} …"}' (${(e as Error).message})`);
+            throw new UsageError(`--template must be JSON like '{"user":"… {reference} … {candidate} …"}' (${(e as Error).message})`);
           }
         }
         const maxTokens = values['max-tokens'] ? Number(values['max-tokens']) : undefined;
-        if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 0)) throw new UsageError('judge generative: --max-tokens must be a positive integer');
+        if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 0)) throw new UsageError('--max-tokens must be a positive integer');
         judge = generativeJudge({ sampler: coalescing(await backendFrom(values)), mode: mode as GenerativeMode, template, generation: maxTokens ? { maxTokens } : undefined });
         },
       },
@@ -72,8 +78,8 @@ export async function run(argv: string[]): Promise<number> {
 
 async function backendFrom(values: Record<string, unknown>): Promise<Backend> {
   if (values['base-url'] !== undefined) {
-    if (typeof values['model-name'] !== 'string') throw new UsageError('judge generative: --base-url needs --model-name (the model the server serves)');
-    if (values.model !== undefined) throw new UsageError('judge generative: give --model (ONNX dir) or --base-url, not both');
+    if (typeof values['model-name'] !== 'string') throw new UsageError('--base-url needs --model-name (the model the server serves)');
+    if (values.model !== undefined) throw new UsageError('give --model (ONNX dir) or --base-url, not both');
     const { openai } = await import('../../models/openai/index.ts');
     return openai({ baseUrl: values['base-url'] as string, model: values['model-name'] as string });
   }

@@ -1,13 +1,18 @@
-import { UsageError } from '../args.ts';
+import { runGroup, type CommandGroup } from '../command.ts';
 
-/** `distillery judge <kind> …`: dispatches to `judge-<kind>.ts` beside this file. */
-const KINDS = ['math', 'code', 'format', 'readability', 'generative'] as const;
+/** `distillery judge <kind> …`: each kind is `judge-<kind>.ts` beside this file, loaded when it runs. */
+const group: CommandGroup = {
+  name: 'judge',
+  summary: 'Judge a JSONL file on its own, outside a pipeline: one output line per input line, in order, then a summary line with pass/fail/error counts on stderr.',
+  subcommands: {
+    math: { summary: 'a final answer against a reference (math equivalence)', load: () => import('./judge-math.ts') },
+    code: { summary: 'a program against its tests, in the sandbox', load: () => import('./judge-code.ts') },
+    format: { summary: 'the R1 output format: <think>…</think> then a final answer', load: () => import('./judge-format.ts') },
+    readability: { summary: 'language mixing, repetition and other readability defects', load: () => import('./judge-readability.ts') },
+    generative: { summary: 'an LLM judge through an OpenAI-compatible endpoint', load: () => import('./judge-generative.ts') },
+  },
+};
 
 export async function run(argv: string[]): Promise<number> {
-  const [kind, ...rest] = argv;
-  if (!kind || !(KINDS as readonly string[]).includes(kind)) {
-    throw new UsageError(`judge: expected one of ${KINDS.join(' | ')}, e.g. distillery judge math --input cases.jsonl`);
-  }
-  const mod = (await import(new URL(`./judge-${kind}.ts`, import.meta.url).href)) as { run(argv: string[]): Promise<number> };
-  return mod.run(rest);
+  return runGroup(group, argv);
 }

@@ -1,5 +1,18 @@
 import { type FilesMode, mergeBuilds, MergeError } from '../../pipeline/merge-builds.ts';
-import { parseCli, UsageError } from '../args.ts';
+import { UsageError } from '../args.ts';
+import { parseOrHelp, type CommandSpec } from '../command.ts';
+
+export const spec: CommandSpec = {
+  name: 'merge',
+  summary: 'Merge finished builds of one pipeline (typically the shards --shard 0/N … N-1/N) into one build, with its card and HTML report; files are hard-linked where possible.',
+  usage: 'DIR… --out DIR [--files hardlink|copy|symlink] [--json]',
+  flags: {
+    out: { type: 'string', short: 'o', value: 'DIR', help: 'the merged build directory' },
+    files: { type: 'string', value: 'hardlink|copy|symlink', help: 'how shard files reach the merged build (default hardlink: copied across file systems; symlink: the shard directories must stay in place)' },
+    json: { type: 'boolean', help: 'print the result as one JSON line' },
+  },
+  notes: 'Exit codes: 0 merged, 1 refused (the message says which directory and why), 2 a usage error.',
+};
 
 const METHOD_TEXT: Record<string, string> = {
   hardlink: 'hard-linked, not copied',
@@ -13,10 +26,13 @@ const METHOD_TEXT: Record<string, string> = {
  * 1 when refused (the message says which directory and why).
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCli(argv, { out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, files: { type: 'string' } });
-  if (positionals.length === 0 || !values.out) throw new UsageError('merge: expected build directories and --out DIR: distillery merge DIR… --out DIR [--files hardlink|copy|symlink]');
+  const parsed = parseOrHelp(spec, argv);
+  if (typeof parsed === 'number') return parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as { out?: string; json?: boolean; files?: string };
+  if (positionals.length === 0 || !values.out) throw new UsageError('expected build directories and --out DIR: distillery merge DIR… --out DIR');
   const files = values.files ?? 'hardlink';
-  if (files !== 'hardlink' && files !== 'copy' && files !== 'symlink') throw new UsageError(`merge: --files must be hardlink, copy or symlink, got "${files}"`);
+  if (files !== 'hardlink' && files !== 'copy' && files !== 'symlink') throw new UsageError(`--files must be hardlink, copy or symlink, got "${files}"`);
   try {
     const r = await mergeBuilds(positionals, values.out, { files: files as FilesMode });
     for (const w of r.warnings) process.stderr.write(`distillery merge: warning: ${w}\n`);

@@ -1,4 +1,5 @@
-import { parseCli, UsageError } from '../args.ts';
+import { UsageError } from '../args.ts';
+import { parseOrHelp, type CommandSpec } from '../command.ts';
 import { loadPipeline } from '../../pipeline/load-pipeline.ts';
 import { runPipeline, type Progress } from '../../pipeline/engine.ts';
 import { formatReport, progressJson, progressLine } from '../../pipeline/progress.ts';
@@ -24,33 +25,46 @@ function parseDuration(text: string): number | null {
 /** Seconds between JSON progress lines when stderr is not a terminal (DISTILLERY_LOG_SECONDS overrides). */
 const LOG_SECONDS = Number(process.env.DISTILLERY_LOG_SECONDS ?? 5);
 
+export const spec: CommandSpec = {
+  name: 'run',
+  summary: 'Run a pipeline: read prompts, sample, judge, select, and write the corpora as Parquet into DIR.',
+  usage: '<pipeline.ts> --out DIR [options]',
+  flags: {
+    out: { type: 'string', short: 'o', value: 'DIR', help: 'the build directory (created; an unfinished build there resumes)' },
+    limit: { type: 'string', value: 'N', help: 'stop after N prompts' },
+    shard: { type: 'string', value: 'I/N|auto[/N]', help: 'build only shard I of N (merge the shards with distillery merge); auto takes I and N from the scheduler (Slurm array, Kubernetes indexed job)' },
+    reuse: { type: 'string', value: 'PREV_DIR', help: 'serve samples with the same key from a previous build instead of generating them' },
+    json: { type: 'boolean', help: 'print the final report as one JSON line' },
+    'no-report': { type: 'boolean', help: 'do not write DIR/report.html at the end' },
+    'allow-input-change': { type: 'boolean', help: "resume although an input file changed: resume by prompt id (new prompts are built, removed ones reported)" },
+    'outage-budget': { type: 'string', value: 'DURATION', help: 'how long a backend outage may last before the run stops with exit 75 (e.g. 90s, 15m, 2h; default 15m)' },
+    ...BACKEND_OVERRIDE_FLAGS,
+  },
+  notes: `Exit codes: 0 done, 130 stopped by Ctrl-C / SIGTERM (what was done is committed: the same command resumes),
+75 the backend stayed down past --outage-budget (committed: the same command resumes when it is back),
+1 a configuration or run error, 2 a usage error.`,
+};
+
 /**
  * `distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N|auto[/N]] [--reuse PREV_DIR] [--json] [--no-report]`. Writes DIR/report.html at the end. Exit 0 when done, 130 when stopped by
  * Ctrl-C / SIGTERM (what was done is committed; the same command resumes), 1 on a config or run error.
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCli(argv, {
-    out: { type: 'string', short: 'o' },
-    limit: { type: 'string' },
-    shard: { type: 'string' },
-    json: { type: 'boolean' },
-    reuse: { type: 'string' },
-    'no-report': { type: 'boolean' },
-    'allow-input-change': { type: 'boolean' },
-    'outage-budget': { type: 'string' },
-    ...BACKEND_OVERRIDE_FLAGS,
-  });
-  if (positionals.length !== 1) throw new UsageError('run: expected one pipeline file: distillery run <pipeline.ts> --out DIR [--limit N] [--shard I/N|auto[/N]]');
-  if (!values.out) throw new UsageError('run: --out DIR is required');
+  const parsed = parseOrHelp(spec, argv);
+  if (typeof parsed === 'number') return parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as { out?: string; limit?: string; shard?: string; json?: boolean; reuse?: string; backend?: string; 'base-url'?: string; model?: string; server?: string; replicas?: string; 'gpus-per-replica'?: string; 'no-report'?: boolean; 'allow-input-change'?: boolean; 'outage-budget'?: string };
+  if (positionals.length !== 1) throw new UsageError(`expected one pipeline file, got ${positionals.length}: distillery run <pipeline.ts> --out DIR`);
+  if (!values.out) throw new UsageError('--out DIR is required');
   let limit: number | undefined;
   if (values.limit !== undefined) {
     limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`run: --limit must be a positive integer, got "${values.limit}"`);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got "${values.limit}"`);
   }
   let outageBudgetMs: number | undefined;
   if (values['outage-budget'] !== undefined) {
     const ms = parseDuration(values['outage-budget']);
-    if (ms === null) throw new UsageError(`run: --outage-budget takes a duration such as 90s, 15m or 2h, got "${values['outage-budget']}"`);
+    if (ms === null) throw new UsageError(`--outage-budget takes a duration such as 90s, 15m or 2h, got "${values['outage-budget']}"`);
     outageBudgetMs = ms;
   }
   let shard: ShardSpec | undefined;
@@ -58,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       shard = shardFlag(values.shard);
     } catch (e) {
-      throw new UsageError(`run: ${(e as Error).message}`);
+      throw new UsageError((e as Error).message);
     }
     if (isAutoShard(values.shard)) process.stderr.write(`distillery run: --shard ${values.shard}: shard ${shard.index}/${shard.count} from the scheduler\n`);
   }

@@ -2,17 +2,31 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { loadPipeline } from '../../pipeline/load-pipeline.ts';
 import { openAIServer } from '../../models/openai/serve.ts';
-import { parseCli, UsageError } from '../args.ts';
+import { UsageError } from '../args.ts';
+import { parseOrHelp, type CommandSpec } from '../command.ts';
+
+export const spec: CommandSpec = {
+  name: 'serve',
+  summary: "Serve a pipeline's backend (e.g. the embedded ONNX model) as an OpenAI-compatible chat endpoint, until Ctrl-C / SIGTERM.",
+  usage: '<pipeline.ts> [--host H] [--port P]',
+  flags: {
+    host: { type: 'string', value: 'H', help: 'address to listen on (default 127.0.0.1)' },
+    port: { type: 'string', value: 'P', help: 'port to listen on, 0 for any free one (default 8000)' },
+  },
+};
 
 /**
  * `distillery serve <pipeline.ts> [--host 127.0.0.1] [--port 8000]`: the pipeline's backend (e.g. the embedded ONNX
  * model) as an OpenAI-compatible chat endpoint. Runs until SIGINT/SIGTERM.
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCli(argv, { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '8000' } });
-  if (positionals.length !== 1) throw new UsageError('serve: expected one pipeline file: distillery serve <pipeline.ts> [--host H] [--port P]');
+  const parsed = parseOrHelp(spec, argv);
+  if (typeof parsed === 'number') return parsed;
+  const { positionals } = parsed;
+  const values = { host: '127.0.0.1', port: '8000', ...(parsed.values as { host?: string; port?: string }) };
+  if (positionals.length !== 1) throw new UsageError('expected one pipeline file: distillery serve <pipeline.ts> [--host H] [--port P]');
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`serve: --port must be 0-65535, got "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
   const pipeline = await loadPipeline(positionals[0]);
   const sampler = await pipeline.backend.open();
   const server = openAIServer(sampler);
