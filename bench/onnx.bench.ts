@@ -22,8 +22,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { GenerationConfig } from '../schemas/generation.ts';
-import { BUNDLED_MODEL, OnnxSampler } from '../src/models/onnx/index.ts';
-import { DEFAULT_SLOTS } from '../src/models/onnx/onnx-sampler.ts';
+import { BUNDLED_MODEL } from '../src/models/onnx/index.ts';
+import { DEFAULT_SLOTS, OnnxSampler } from '../src/models/onnx/onnx-sampler.ts';
 import { SampleRng } from '../src/models/onnx/rng.ts';
 import type { RowRequest, RowResult } from '../src/models/onnx/sequence.ts';
 

@@ -5,14 +5,7 @@
  *
  *   npm run demo        (= distillery run pipelines/demo.ts --out out/demo)
  */
-import { exactAnswerJudge } from '../src/judges/exact-answer.ts';
-import { formatJudge } from '../src/judges/format.ts';
-import { onlyDomains } from '../src/judges/domain-gate.ts';
-import { mathJudge } from '../src/judges/math/index.ts';
-import { onnx } from '../src/models/onnx/index.ts';
-import { definePipeline } from '../src/pipeline/define.ts';
-import { keepAccepted } from '../src/select/keep-accepted.ts';
-import { jsonl } from '../src/sources/jsonl.ts';
+import { definePipeline, exactAnswerJudge, formatJudge, jsonl, keepAccepted, mathJudge, onlyDomains, onnx } from 'distillery';
 
 export default definePipeline({
   name: 'demo',

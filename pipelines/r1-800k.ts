@@ -6,8 +6,7 @@
  *   DISTILLERY_EVALS=../shared/datasets/math500_test.jsonl,../shared/datasets/gsm8k_test.jsonl \
  *   distillery run pipelines/r1-800k.ts --out out/r1-800k-today --reuse out/r1-800k-yesterday
  */
-import { onnx } from '../src/models/onnx/index.ts';
-import { definePipeline } from '../src/pipeline/define.ts';
+import { definePipeline, onnx } from 'distillery';
 import { examplesWanted, generalJudges, quotasFor, r1Selection, r1Sources, reasoningJudges } from './r1-recipe.ts';
 
 // One judging model for both judge sets (the bundled one by default), opened once.

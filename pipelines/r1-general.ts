@@ -5,8 +5,7 @@
  *
  *   distillery run pipelines/r1-general.ts --out out/r1-general
  */
-import { onnx } from '../src/models/onnx/index.ts';
-import { definePipeline } from '../src/pipeline/define.ts';
+import { definePipeline, onnx } from 'distillery';
 import { GENERAL_DOMAINS, examplesWanted, generalJudges, quotasFor, r1Selection, r1Sources } from './r1-recipe.ts';
 
 const judges = generalJudges();

@@ -6,8 +6,7 @@
  *
  *   distillery run pipelines/r1-reasoning.ts --out out/r1-reasoning
  */
-import { onnx } from '../src/models/onnx/index.ts';
-import { definePipeline } from '../src/pipeline/define.ts';
+import { definePipeline, onnx } from 'distillery';
 import { REASONING_DOMAINS, examplesWanted, quotasFor, r1Selection, r1Sources, reasoningJudges } from './r1-recipe.ts';
 
 const judges = reasoningJudges();

@@ -7,22 +7,7 @@
  *   DISTILLERY_EVALS     comma-separated evaluation files to decontaminate against (e.g. MATH-500, GSM8K test)
  *   DISTILLERY_EXAMPLES  total examples wanted (default 800000): scales every domain quota
  */
-import type { Verdict } from '../schemas/verdict.ts';
-import { codeJudge } from '../src/judges/code/index.ts';
-import { onlyDomains } from '../src/judges/domain-gate.ts';
-import { formatJudge } from '../src/judges/format.ts';
-import { generativeJudge } from '../src/judges/generative/index.ts';
-import type { Judge } from '../src/judges/judge.ts';
-import { mathJudge } from '../src/judges/math/index.ts';
-import { readabilityJudge } from '../src/judges/readability/index.ts';
-import { onnx } from '../src/models/onnx/index.ts';
-import type { Backend } from '../src/models/sampler.ts';
-import { keepAccepted } from '../src/select/keep-accepted.ts';
-import { decontaminate } from '../src/sources/decontaminate.ts';
-import { jsonl } from '../src/sources/jsonl.ts';
-import { nearDedupe } from '../src/sources/near-dedupe.ts';
-import { parquet } from '../src/sources/parquet.ts';
-import type { Source } from '../src/sources/source.ts';
+import { codeJudge, decontaminate, formatJudge, generativeJudge, jsonl, keepAccepted, mathJudge, nearDedupe, onlyDomains, onnx, parquet, readabilityJudge, type Backend, type Judge, type Source, type Verdict } from 'distillery';
 
 export const REASONING_DOMAINS = ['math', 'code', 'logic', 'science'] as const;
 export const GENERAL_DOMAINS = ['general', 'writing', 'qa', 'translation', 'roleplay'] as const;

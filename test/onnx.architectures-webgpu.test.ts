@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { GenerationConfig } from '../schemas/generation.ts';
-import { OnnxSampler } from '../src/models/onnx/index.ts';
+import { OnnxSampler } from '../src/models/onnx/onnx-sampler.ts';
 
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;

@@ -5,7 +5,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { BUNDLED_MODEL, ModelDirError, onnx, OnnxSampler } from '../src/models/onnx/index.ts';
+import { BUNDLED_MODEL, ModelDirError, onnx } from '../src/models/onnx/index.ts';
+import { OnnxSampler } from '../src/models/onnx/onnx-sampler.ts';
 import { checkLayout } from '../src/models/onnx/layout.ts';
 import { readModelDir } from '../src/models/onnx/model-dir.ts';
 

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { GenerationConfig } from '../schemas/generation.ts';
 import type { Prompt } from '../schemas/prompt.ts';
-import { BUNDLED_MODEL, onnx, OnnxSampler } from '../src/models/onnx/index.ts';
+import { BUNDLED_MODEL, onnx } from '../src/models/onnx/index.ts';
+import { OnnxSampler } from '../src/models/onnx/onnx-sampler.ts';
 
 interface GoldenRow { task: string; messages: Prompt['messages']; prompt_ids: number[]; greedy_ids: number[]; text: string }
 const golden: { max_new_tokens: number; rows: GoldenRow[] } = JSON.parse(readFileSync(path.join(BUNDLED_MODEL, 'golden.json'), 'utf8'));

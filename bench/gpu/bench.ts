@@ -18,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GenerationConfig } from '../../schemas/generation.ts';
 import type { Device } from '../../src/models/onnx/decoder-session.ts';
-import { OnnxSampler } from '../../src/models/onnx/index.ts';
+import { OnnxSampler } from '../../src/models/onnx/onnx-sampler.ts';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const NVIDIA_ICD = '/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json';

@@ -3,8 +3,8 @@
  * help, see command.ts) and `run(argv)` (the exit code); this file only lists them and dispatches. A command is
  * loaded only when it runs, so `distillery --help` loads none of the engine.
  */
-import { readFileSync } from 'node:fs';
 import { didYouMean } from '../config/did-you-mean.ts';
+import { PACKAGE_VERSION } from '../config/package-root.ts';
 
 /** To add a command: one line here and a file in commands/. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
@@ -30,19 +30,6 @@ export function usage(): string {
   ].join('\n');
 }
 
-export function version(): string {
-  // src/cli/main.ts and dist/src/cli/main.js both find the package's package.json by walking up.
-  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'distillery') return pkg.version ?? 'unknown';
-    } catch {
-      // not here: go up
-    }
-    if (dir.pathname === '/') return 'unknown';
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) {
@@ -54,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first === '--version' || first === '-v' || first === 'version') {
-    console.log(version());
+    console.log(PACKAGE_VERSION);
     return 0;
   }
   // `distillery help run` = `distillery run --help`; `distillery help judge math` = `distillery judge math --help`.

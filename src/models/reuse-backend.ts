@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FinishReason } from '../../schemas/sample.ts';
 import type { Verdict } from '../../schemas/verdict.ts';
 import { codeVersion } from '../pipeline/code-version.ts';
@@ -93,7 +93,7 @@ export function reuseSamples(previousDir: string, inner: Backend, options: Reuse
       }
       const withVerdicts = counts.judgesReused > 0;
       const shards = manifest.shards.filter((s) => s.corpus === 'samples').map((s) => path.join(previousDir, s.path));
-      const db = await DuckDBInstance.create(':memory:');
+      const db = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:'); // loaded on use: a build that never reads Parquet back does not load DuckDB
       const con = await db.connect();
       const index = new Map<string, number[]>();
       for (let i = 0; i < shards.length; i++) {

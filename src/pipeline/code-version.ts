@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { PACKAGE_ROOT, PACKAGE_VERSION } from '../config/package-root.ts';
 
 let cached: string | null = null;
 
@@ -11,15 +11,13 @@ let cached: string | null = null;
  */
 export function codeVersion(): string {
   if (cached) return cached;
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { name: string; version: string };
   let commit = '';
   try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    if (realpathSync(git('rev-parse', '--show-toplevel')) === realpathSync(root)) commit = git('rev-parse', '--short', 'HEAD');
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    if (realpathSync(git('rev-parse', '--show-toplevel')) === realpathSync(PACKAGE_ROOT)) commit = git('rev-parse', '--short', 'HEAD');
   } catch {
-    // not a git checkout (installed package): the version alone
+    // not a git checkout (installed package), or git missing: the version alone
   }
-  cached = `${pkg.name}@${pkg.version}${commit ? `+${commit}` : ''}`;
+  cached = `distillery@${PACKAGE_VERSION}${commit ? `+${commit}` : ''}`;
   return cached;
 }

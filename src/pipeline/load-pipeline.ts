@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, definePipeline, type Pipeline } from './define.ts';
@@ -13,7 +14,7 @@ export async function loadPipeline(file: string): Promise<Pipeline> {
   if (!existsSync(abs)) throw new ConfigError(`${file}: pipeline file not found`);
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+    mod = (await importPipelineModule(abs)) as { default?: unknown };
   } catch (e) {
     const err = e as Error;
     if (err instanceof ConfigError || err?.name === 'ConfigError') throw new ConfigError(`${file}: ${err.message}`);
@@ -25,4 +26,40 @@ export async function loadPipeline(file: string): Promise<Pipeline> {
   } catch (e) {
     throw new ConfigError(`${file}: ${(e as Error).message}`);
   }
+}
+
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
+/**
+ * A resolve hook run before tsx's: a .ts/.tsx file outside node_modules is an ES module, whatever the nearest
+ * package.json says. Pipelines use `import`/`export` and `import.meta.url`; in a project made by `npm init -y`
+ * ("type": "commonjs") tsx would otherwise compile p.ts as CommonJS and fail ("Cannot require() ES Module … in a
+ * cycle"). Inline as a data: URL: a hooks module runs in the loader thread and needs no file of its own.
+ */
+const ESM_TYPESCRIPT_HOOK = `export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  return /\\.tsx?$/.test(new URL(r.url).pathname) && !r.url.includes('/node_modules/') ? { ...r, format: 'module' } : r;
+}`;
+
+/** Set by bin/distillery.mjs when it already registered tsx (running from the TypeScript sources). */
+const TSX_REGISTERED = Symbol.for('distillery.tsx-registered');
+let typescriptReady: Promise<void> | null = null;
+
+/** Register tsx (loaded only now: a .js/.mjs pipeline never loads it) and the ES-module hook, once. */
+function typescriptLoader(): Promise<void> {
+  typescriptReady ??= (async () => {
+    if (!(globalThis as Record<symbol, unknown>)[TSX_REGISTERED]) {
+      const { register } = await import('tsx/esm/api');
+      register();
+      (globalThis as Record<symbol, unknown>)[TSX_REGISTERED] = true;
+    }
+    module.register(`data:text/javascript,${encodeURIComponent(ESM_TYPESCRIPT_HOOK)}`);
+  })();
+  return typescriptReady;
+}
+
+/** Import a pipeline file: .js/.mjs as Node does, TypeScript through tsx as an ES module. */
+async function importPipelineModule(abs: string): Promise<unknown> {
+  if (TYPESCRIPT.test(abs)) await typescriptLoader();
+  return import(pathToFileURL(abs).href);
 }

@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, posix, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { LOCK_FILE, lockBuildDir } from './build-lock.ts';
 import { MANIFEST_FORMAT, type Manifest, readManifest, type ShardEntry, totalsOf, writeManifest } from '../sinks/manifest.ts';
 import { CARD_STATS_KEY } from '../sinks/card-stats-store.ts';
@@ -77,7 +76,7 @@ function differingKeys(a: Record<string, unknown>, b: Record<string, unknown>): 
 async function promptIds(input: Input): Promise<string[]> {
   const files = input.manifest.shards.filter((s) => s.corpus === 'samples').map((s) => join(input.dir, s.path));
   if (files.length === 0) return [];
-  const db = await DuckDBInstance.create(':memory:');
+  const db = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:'); // loaded on use: a build that never reads Parquet back does not load DuckDB
   const con = await db.connect();
   try {
     const list = files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ');

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { verifyShards, type BuildInspection } from './inspect-build.ts';
 import { readManifest, type Manifest, type ShardKind } from './manifest.ts';
 
@@ -143,7 +143,7 @@ export async function buildFigures(dir: string, manifest?: Manifest, opts: Figur
 
   // Spills (a large GROUP BY past the memory limit) go to a temp dir of our own, removed after, not ./.tmp.
   const spill = await mkdtemp(join(tmpdir(), 'distillery-figures-'));
-  const db = await DuckDBInstance.create(':memory:', { memory_limit: opts.memoryLimit ?? '512MB', temp_directory: spill, ...(opts.threads ? { threads: String(opts.threads) } : {}) });
+  const db = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:', { memory_limit: opts.memoryLimit ?? '512MB', temp_directory: spill, ...(opts.threads ? { threads: String(opts.threads) } : {}) });
   const con = await db.connect();
   try {
     const corpora: BuildFigures['corpora'] = [];

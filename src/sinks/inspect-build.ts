@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { readManifest, type Manifest, type ShardKind } from './manifest.ts';
 import { formatBytes } from './units.ts';
 
@@ -79,7 +79,7 @@ export async function inspectBuild(dir: string, opts: { top?: number } = {}): Pr
   const source = (corpus: ShardKind) => `read_parquet([${files(corpus).join(', ')}])`;
   const has = (corpus: ShardKind) => files(corpus).length > 0;
 
-  const db = await DuckDBInstance.create(':memory:');
+  const db = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:'); // loaded on use: a build that never reads Parquet back does not load DuckDB
   const con = await db.connect();
   try {
     const corpora: BuildInspection['corpora'] = [];

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { GenerationConfig } from '../../schemas/generation.ts';
-import { onnx, OnnxSampler } from '../../src/models/onnx/index.ts';
+import { onnx } from '../../src/models/onnx/index.ts';
+import { OnnxSampler } from '../../src/models/onnx/onnx-sampler.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = path.resolve(repoRoot, '../shared/models/tiny-random-llama-fp16');

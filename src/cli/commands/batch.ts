@@ -32,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
 
 const SCOPE: Record<string, FlagSpec> = {
   limit: { type: 'string', value: 'N', help: 'only the first N prompts' },
-  shard: { type: 'string', value: 'I/N', help: 'only shard I of N' },
+  shard: { type: 'string', value: 'I/N|auto[/N]', help: 'only shard I of N (auto: from the scheduler)' },
   ...BACKEND_OVERRIDE_FLAGS,
 };
 

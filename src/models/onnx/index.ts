@@ -1,20 +1,21 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../../config/package-root.ts';
 import type { Backend } from '../sampler.ts';
-import { DEVICES, type Device } from './decoder-session.ts';
+import type { Device } from './decoder-session.ts';
 import { readModelDir } from './model-dir.ts';
-import { DEFAULT_SLOTS, OnnxSampler } from './onnx-sampler.ts';
 import { z } from 'zod';
 import { parseOptions } from '../../config/strict-options.ts';
 
-export { OnnxSampler } from './onnx-sampler.ts';
 export type { Device } from './decoder-session.ts';
 export { ModelDirError } from './model-dir.ts';
 
+/** The devices (decoder-session.ts's DEVICES, listed here because that module loads onnxruntime-node). */
+const DEVICES = ['cpu', 'webgpu', 'cuda'] as const satisfies readonly Device[];
+
 /** The tiny reasoning model that ships with Distillery (models/distillery-tiny-r1). */
-export const BUNDLED_MODEL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../models/distillery-tiny-r1');
+export const BUNDLED_MODEL = path.join(PACKAGE_ROOT, 'models', 'distillery-tiny-r1');
 
 export interface OnnxOptions {
   /** Model directory in the Optimum / transformers.js decoder layout. Default: the bundled model. */
@@ -73,6 +74,10 @@ export function onnx(options: OnnxOptions = {}): Backend {
       }
       return description;
     },
-    open: () => OnnxSampler.load(dir, { file: options.file, threads: options.threads, device, slots: options.slots ?? DEFAULT_SLOTS }),
+    // onnxruntime-node is loaded when the backend opens: a pipeline that only names onnx() in a branch never loads it.
+    open: async () => {
+      const { OnnxSampler, DEFAULT_SLOTS } = await import('./onnx-sampler.ts');
+      return OnnxSampler.load(dir, { file: options.file, threads: options.threads, device, slots: options.slots ?? DEFAULT_SLOTS });
+    },
   };
 }
