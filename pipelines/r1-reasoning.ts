@@ -7,15 +7,16 @@
  *   distillery run pipelines/r1-reasoning.ts --out out/r1-reasoning
  */
 import { definePipeline, onnx } from 'distillery';
-import { REASONING_DOMAINS, examplesWanted, quotasFor, r1Selection, r1Sources, reasoningJudges } from './r1-recipe.ts';
+import { examplesWanted, judgeBackend, quotasFor, r1Parameters, r1Selection, r1Sources, REASONING_DOMAINS, reasoningJudges } from './r1-recipe.ts';
 
-const judges = reasoningJudges();
-const total = examplesWanted();
+const params = r1Parameters();
+const judges = reasoningJudges(judgeBackend(params));
+const total = examplesWanted(params);
 const reasoningShare = Object.fromEntries(REASONING_DOMAINS.map((d) => [d, 1 / REASONING_DOMAINS.length]));
 
 export default definePipeline({
   name: 'r1-reasoning',
-  sources: r1Sources(),
+  sources: r1Sources(params),
   backend: onnx(),
   generation: { k: 4, temperature: 0.6, topP: 0.95, maxTokens: 256, seed: 0 },
   target: { accepted: 1, budget: 8, round: 4 },

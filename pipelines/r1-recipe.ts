@@ -1,13 +1,15 @@
 /**
- * The pieces the R1 pipelines share: prompt sources with near-dedupe and decontamination, the judges of the
- * reasoning and general data, the acceptance rule and the data mix. Nightly jobs set these through the
- * environment (all optional; the defaults run on a fresh machine with the bundled model and prompts):
+ * The pieces the R1 pipelines share: their parameters, prompt sources with near-dedupe and decontamination, the
+ * judges of the reasoning and general data, the acceptance rule and the data mix. Nightly jobs set the parameters
+ * on the command line (all optional; the defaults run on a fresh machine with the bundled model and prompts):
  *
- *   DISTILLERY_PROMPTS   comma-separated JSONL/Parquet prompt files (default: datasets/tiny-r1-mix)
- *   DISTILLERY_EVALS     comma-separated evaluation files to decontaminate against (e.g. MATH-500, GSM8K test)
- *   DISTILLERY_EXAMPLES  total examples wanted (default 800000): scales every domain quota
+ *   distillery run pipelines/r1-800k.ts --out DIR --set prompts=a.jsonl,b.parquet --set evals=math500.jsonl \
+ *     --set examples=800000 --set judgeBaseUrl=http://judge:8000/v1 --set judgeModel=Qwen/Qwen2.5-72B-Instruct
+ *
+ * `distillery run pipelines/r1-800k.ts --help` lists them. prompts, evals and examples also read the environment
+ * variables DISTILLERY_PROMPTS, DISTILLERY_EVALS and DISTILLERY_EXAMPLES when not set with --set.
  */
-import { codeJudge, decontaminate, formatJudge, generativeJudge, jsonl, keepAccepted, mathJudge, nearDedupe, onlyDomains, onnx, parquet, readabilityJudge, type Backend, type Judge, type Source, type Verdict } from 'distillery';
+import { codeJudge, decontaminate, defineParameters, openai, z, formatJudge, generativeJudge, jsonl, keepAccepted, mathJudge, nearDedupe, onlyDomains, onnx, parquet, readabilityJudge, type Backend, type Judge, type Source, type Verdict } from 'distillery';
 
 export const REASONING_DOMAINS = ['math', 'code', 'logic', 'science'] as const;
 export const GENERAL_DOMAINS = ['general', 'writing', 'qa', 'translation', 'roleplay'] as const;
@@ -23,18 +25,41 @@ export function quotasFor(total: number, mix: Record<string, number> = R1_MIX): 
   return Object.fromEntries(Object.entries(mix).map(([d, share]) => [d, Math.max(1, Math.round(total * share))]));
 }
 
-const env = (name: string) => process.env[name]?.trim() || undefined;
-const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+/** The parameters of the R1 pipelines (see the top of this file). */
+export function r1Parameters() {
+  return defineParameters(
+    {
+      prompts: z.array(z.string().min(1)).default([]).describe('JSONL/Parquet prompt files, comma-separated; none: the bundled datasets/tiny-r1-mix'),
+      evals: z.array(z.string().min(1)).default([]).describe('evaluation files to decontaminate against, comma-separated (e.g. MATH-500, GSM8K test)'),
+      examples: z.number().int().min(1).default(800_000).describe('total examples wanted: scales every domain quota'),
+      judgeBaseUrl: z.string().url().optional().describe('OpenAI-compatible endpoint of the generative judges (default: the bundled ONNX model); not the teacher'),
+      judgeModel: z.string().min(1).optional().describe('the model served at judgeBaseUrl'),
+      judgeApiKeyEnv: z.string().min(1).optional().describe('environment variable holding the judge endpoint\'s API key'),
+    },
+    { env: { prompts: 'DISTILLERY_PROMPTS', evals: 'DISTILLERY_EVALS', examples: 'DISTILLERY_EXAMPLES' } },
+  );
+}
+export type R1Parameters = ReturnType<typeof r1Parameters>;
+
+/** The generative judges' model: an OpenAI-compatible endpoint when judgeBaseUrl is set, else the bundled model. */
+export function judgeBackend(params: R1Parameters): Backend {
+  if (params.judgeBaseUrl === undefined) {
+    if (params.judgeModel !== undefined) throw new Error('judgeModel goes with judgeBaseUrl: --set judgeBaseUrl=http://host:8000/v1');
+    return onnx();
+  }
+  if (params.judgeModel === undefined) throw new Error('judgeBaseUrl needs judgeModel (the model the endpoint serves): --set judgeModel=NAME');
+  return openai({ baseUrl: params.judgeBaseUrl, model: params.judgeModel, ...(params.judgeApiKeyEnv ? { apiKeyEnv: params.judgeApiKeyEnv } : {}), concurrency: 64 });
+}
 
 /** Prompt sources: the given files (or the bundled mix), near-deduplicated, decontaminated when evals are given. */
-export function r1Sources(): Source[] {
-  const files = list(env('DISTILLERY_PROMPTS'));
+export function r1Sources(params: R1Parameters): Source[] {
+  const files = params.prompts;
   const mapping = { id: 'id', prompt: 'prompt', reference: 'reference', domain: 'domain' };
   const inputs: Source[] = files.length
     ? files.map((f) => (f.endsWith('.parquet') ? parquet(f) : jsonl(f)))
     : [jsonl(new URL('../datasets/tiny-r1-mix/prompts.jsonl', import.meta.url), { name: 'tiny-r1-mix', mapping })];
   const deduped = nearDedupe(inputs, { threshold: 0.8 });
-  const evals = list(env('DISTILLERY_EVALS'));
+  const evals = params.evals;
   return [evals.length ? decontaminate(deduped, { evals, ngram: 8 }) : deduped];
 }
 
@@ -89,8 +114,4 @@ export function r1Disagreement(verdicts: readonly Verdict[]): string | null {
 export const r1Selection = () =>
   keepAccepted({ maxPerPrompt: 1, prefer: 'shortest', prefsPerPrompt: 1, accept: r1Accept, disagreement: r1Disagreement, id: 'r1Accept+r1Disagreement' });
 
-export function examplesWanted(): number {
-  const n = Number(env('DISTILLERY_EXAMPLES') ?? 800_000);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`DISTILLERY_EXAMPLES must be a positive integer, got ${env('DISTILLERY_EXAMPLES')}`);
-  return n;
-}
+export const examplesWanted = (params: R1Parameters): number => params.examples;

@@ -13,6 +13,9 @@ export { loadPipeline } from './pipeline/load-pipeline.ts';
 export { mergeBuilds } from './pipeline/merge-builds.ts';
 export type { BuildReport } from './pipeline/build-stats.ts';
 export type { GenerationConfigInput as GenerationOptions } from '../schemas/generation.ts';
+export { defineParameters } from './config/parameters.ts';
+/** zod, for declaring parameters (defineParameters) with the same zod the package validates with. */
+export { z } from 'zod';
 
 // Sources
 export { jsonl, type FileSourceOptions } from './sources/jsonl.ts';

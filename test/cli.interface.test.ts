@@ -23,7 +23,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   }
 }
 
-const COMMANDS = ['run', 'inspect', 'merge', 'serve', 'judge', 'batch', 'judge math', 'judge code', 'judge format', 'judge readability', 'judge generative', 'batch export', 'batch import'];
+const COMMANDS = ['run', 'inspect', 'merge', 'serve', 'init', 'judge', 'batch', 'judge math', 'judge code', 'judge format', 'judge readability', 'judge generative', 'batch export', 'batch import'];
 
 test('--help and -h on every command and subcommand print its usage and exit 0; help <command> says the same', async () => {
   for (const command of COMMANDS) {

@@ -14,6 +14,7 @@ const PUBLIC = [
   'allPass',
   'codeJudge',
   'decontaminate',
+  'defineParameters',
   'definePipeline',
   'exactAnswerJudge',
   'formatJudge',
@@ -39,6 +40,7 @@ const PUBLIC = [
   'ruleOrJudgeAccept',
   'runPipeline',
   'verdict',
+  'z',
 ];
 
 test('the public entry point exports exactly the pipeline author names, and no internals', async () => {

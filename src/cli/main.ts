@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   report: { summary: 'a self-contained HTML report of a build (figures, samples, comparison with a previous build)', load: () => import('./commands/report.ts') },
   launch: { summary: 'run a pipeline sharded on a cluster: slurm | k8s', load: () => import('./commands/launch.ts') },
   serve: { summary: "serve a pipeline's backend as an OpenAI-compatible endpoint", load: () => import('./commands/serve.ts') },
+  init: { summary: 'scaffold a pipeline project (package.json, pipeline.ts, prompts, README)', load: () => import('./commands/init.ts') },
 };
 
 export function usage(): string {

@@ -38,6 +38,8 @@ export function pipelineConfigJson(p: Pipeline): Record<string, unknown> {
     // Only when set, so the hash of a pipeline without them is unchanged.
     ...(p.target ? { target: p.target } : {}),
     ...(p.quotas ? { quotas: p.quotas } : {}),
+    // Declared parameters (distillery run --set): recorded in the manifest; other values are another config.
+    ...(p.parameters ? { parameters: p.parameters } : {}),
   };
 }
 

@@ -22,6 +22,8 @@ export interface PipelineDefinition extends z.input<typeof PipelineOptions> {
 }
 
 export interface Pipeline extends PipelineOptions {
+  /** The values of the pipeline's declared parameters (defineParameters), when it declares any. */
+  parameters?: Readonly<Record<string, unknown>>;
   sources: Source[];
   backend: Backend;
   judges: Judge[];

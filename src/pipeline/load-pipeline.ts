@@ -3,16 +3,19 @@ import module from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, definePipeline, type Pipeline } from './define.ts';
+import { loadedParameters, setParameterValues } from '../config/parameters.ts';
 
 /**
  * Import a pipeline file (its default export: `definePipeline({...})`, or the plain definition) and validate it.
  * Every problem (missing file, a throw while the file evaluates, e.g. a source whose input does not exist, a bad
  * option) becomes a ConfigError that starts with the file path, before any work is done.
  */
-export async function loadPipeline(file: string): Promise<Pipeline> {
+export async function loadPipeline(file: string, options: { parameters?: Record<string, string> } = {}): Promise<Pipeline> {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new ConfigError(`${file}: pipeline file not found`);
   let mod: { default?: unknown };
+  // The values of its declared parameters (defineParameters) the file sees while it evaluates.
+  setParameterValues(options.parameters ?? {});
   try {
     mod = (await importPipelineModule(abs)) as { default?: unknown };
   } catch (e) {
@@ -21,11 +24,16 @@ export async function loadPipeline(file: string): Promise<Pipeline> {
     throw new ConfigError(`${file}: could not load the pipeline file: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`);
   }
   if (!mod.default || typeof mod.default !== 'object') throw new ConfigError(`${file}: expected a default export: export default definePipeline({ ... })`);
+  let pipeline: Pipeline;
   try {
-    return definePipeline(mod.default as Parameters<typeof definePipeline>[0]);
+    pipeline = definePipeline(mod.default as Parameters<typeof definePipeline>[0]);
   } catch (e) {
     throw new ConfigError(`${file}: ${(e as Error).message}`);
   }
+  const { values, help } = loadedParameters();
+  const given = Object.keys(options.parameters ?? {});
+  if (given.length > 0 && help.length === 0) throw new ConfigError(`${file}: --set ${given[0]}: this pipeline declares no parameters`);
+  return values ? Object.freeze({ ...pipeline, parameters: Object.freeze({ ...values }) }) : pipeline;
 }
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,9 +11,13 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const cli = path.join(repoRoot, 'bin/distillery.mjs');
 const src = (p: string) => pathToFileURL(path.join(repoRoot, p)).href;
 
-/** A temp dir with package.json "type": "module" so a pipeline .ts file there loads as ESM. */
+const tempDirs = new Set<string>();
+
+/** A temp dir with package.json "type": "module", removed when the test process exits. */
 export function tempWorkdir(prefix: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), `distillery-${prefix}-`));
+  if (tempDirs.size === 0) process.once('exit', () => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  tempDirs.add(dir);
   writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
   return dir;
 }

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { sampleKey } from '../../../schemas/sample.ts';
 import { runPipeline } from '../../pipeline/engine.ts';
 import { generationHash } from '../../pipeline/config-hash.ts';
-import { loadPipeline } from '../../pipeline/load-pipeline.ts';
+import { helpWithParameters, loadPipelineWithParameters, SET_FLAG } from '../pipeline-parameters.ts';
 import { formatReport } from '../../pipeline/progress.ts';
 import { batchResultsBackend } from '../../models/openai/batch-backend.ts';
 import { batchOptions, batchRequestWriter } from '../../models/openai/batch-request.ts';
@@ -33,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
 const SCOPE: Record<string, FlagSpec> = {
   limit: { type: 'string', value: 'N', help: 'only the first N prompts' },
   shard: { type: 'string', value: 'I/N|auto[/N]', help: 'only shard I of N (auto: from the scheduler)' },
+  ...SET_FLAG,
   ...BACKEND_OVERRIDE_FLAGS,
 };
 
@@ -83,13 +84,15 @@ function scopeFlags(values: { limit?: string; shard?: string }): { limit?: numbe
 }
 
 async function exportRequests(argv: string[]): Promise<number> {
+  const help = await helpWithParameters(exportSpec, argv);
+  if (help !== null) return help;
   const parsed = parseOrHelp(exportSpec, argv);
   if (typeof parsed === 'number') return parsed;
   const { positionals } = parsed;
-  const values = parsed.values as { out?: string; limit?: string; shard?: string; backend?: string; 'base-url'?: string; model?: string };
+  const values = parsed.values as { set?: string[]; out?: string; limit?: string; shard?: string; backend?: string; 'base-url'?: string; model?: string };
   if (positionals.length !== 1 || !values.out) throw new UsageError('expected a pipeline file and --out FILE');
   const { limit, shard } = scopeFlags(values);
-  const pipeline = applyBackendOverride('batch export', await loadPipeline(positionals[0]), values, UNUSED_BASE_URL);
+  const pipeline = applyBackendOverride('batch export', await loadPipelineWithParameters(positionals[0], values.set), values, UNUSED_BASE_URL);
   const options = batchOptions(openaiBackendOf('batch export', pipeline).options);
   const configHash = generationHash(openai(options).describe(), pipeline.generation);
   const line = batchRequestWriter(options, pipeline.generation);
@@ -113,13 +116,15 @@ async function exportRequests(argv: string[]): Promise<number> {
 }
 
 async function importResults(argv: string[]): Promise<number> {
+  const help = await helpWithParameters(importSpec, argv);
+  if (help !== null) return help;
   const parsed = parseOrHelp(importSpec, argv);
   if (typeof parsed === 'number') return parsed;
   const { positionals } = parsed;
-  const values = parsed.values as { out?: string; results?: string[]; json?: boolean; limit?: string; shard?: string; backend?: string; 'base-url'?: string; model?: string };
+  const values = parsed.values as { set?: string[]; out?: string; results?: string[]; json?: boolean; limit?: string; shard?: string; backend?: string; 'base-url'?: string; model?: string };
   if (positionals.length !== 1 || !values.out || !values.results?.length) throw new UsageError('expected a pipeline file, --results F and --out DIR');
   const { limit, shard } = scopeFlags(values);
-  const pipeline = applyBackendOverride('batch import', await loadPipeline(positionals[0]), values, UNUSED_BASE_URL);
+  const pipeline = applyBackendOverride('batch import', await loadPipelineWithParameters(positionals[0], values.set), values, UNUSED_BASE_URL);
   const online = openai(batchOptions(openaiBackendOf('batch import', pipeline).options));
   const configHash = generationHash(online.describe(), pipeline.generation);
 

@@ -1,6 +1,6 @@
 import { UsageError } from '../args.ts';
 import { parseOrHelp, type CommandSpec } from '../command.ts';
-import { loadPipeline } from '../../pipeline/load-pipeline.ts';
+import { helpWithParameters, loadPipelineWithParameters, SET_FLAG } from '../pipeline-parameters.ts';
 import { runPipeline, type Progress } from '../../pipeline/engine.ts';
 import { formatReport, progressJson, progressLine } from '../../pipeline/progress.ts';
 import type { ShardSpec } from '../../sources/shard.ts';
@@ -38,6 +38,7 @@ export const spec: CommandSpec = {
     'no-report': { type: 'boolean', help: 'do not write DIR/report.html at the end' },
     'allow-input-change': { type: 'boolean', help: "resume although an input file changed: resume by prompt id (new prompts are built, removed ones reported)" },
     'outage-budget': { type: 'string', value: 'DURATION', help: 'how long a backend outage may last before the run stops with exit 75 (e.g. 90s, 15m, 2h; default 15m)' },
+    ...SET_FLAG,
     ...BACKEND_OVERRIDE_FLAGS,
   },
   notes: `Exit codes: 0 done, 130 stopped by Ctrl-C / SIGTERM (what was done is committed: the same command resumes),
@@ -50,10 +51,12 @@ export const spec: CommandSpec = {
  * Ctrl-C / SIGTERM (what was done is committed; the same command resumes), 1 on a config or run error.
  */
 export async function run(argv: string[]): Promise<number> {
+  const help = await helpWithParameters(spec, argv);
+  if (help !== null) return help;
   const parsed = parseOrHelp(spec, argv);
   if (typeof parsed === 'number') return parsed;
   const { positionals } = parsed;
-  const values = parsed.values as { out?: string; limit?: string; shard?: string; json?: boolean; reuse?: string; backend?: string; 'base-url'?: string; model?: string; server?: string; replicas?: string; 'gpus-per-replica'?: string; 'no-report'?: boolean; 'allow-input-change'?: boolean; 'outage-budget'?: string };
+  const values = parsed.values as { set?: string[]; out?: string; limit?: string; shard?: string; json?: boolean; reuse?: string; backend?: string; 'base-url'?: string; model?: string; server?: string; replicas?: string; 'gpus-per-replica'?: string; 'no-report'?: boolean; 'allow-input-change'?: boolean; 'outage-budget'?: string };
   if (positionals.length !== 1) throw new UsageError(`expected one pipeline file, got ${positionals.length}: distillery run <pipeline.ts> --out DIR`);
   if (!values.out) throw new UsageError('--out DIR is required');
   let limit: number | undefined;
@@ -78,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // --backend openai --base-url URL --model NAME replaces the pipeline's backend.
-  let pipeline = applyBackendOverride('run', await loadPipeline(positionals[0]), values);
+  let pipeline = applyBackendOverride('run', await loadPipelineWithParameters(positionals[0], values.set), values);
   // --reuse PREV_DIR: the nightly incremental build. Samples with the same key in the previous build are served
   // from its shards with their stored verdicts (kept for the unchanged leading judges; the rest judge again); only
   // the rest is generated.

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { loadPipeline } from '../../pipeline/load-pipeline.ts';
+import { helpWithParameters, loadPipelineWithParameters, SET_FLAG } from '../pipeline-parameters.ts';
 import { openAIServer } from '../../models/openai/serve.ts';
 import { UsageError } from '../args.ts';
 import { parseOrHelp, type CommandSpec } from '../command.ts';
@@ -12,6 +12,7 @@ export const spec: CommandSpec = {
   flags: {
     host: { type: 'string', value: 'H', help: 'address to listen on (default 127.0.0.1)' },
     port: { type: 'string', value: 'P', help: 'port to listen on, 0 for any free one (default 8000)' },
+    ...SET_FLAG,
   },
 };
 
@@ -20,14 +21,16 @@ export const spec: CommandSpec = {
  * model) as an OpenAI-compatible chat endpoint. Runs until SIGINT/SIGTERM.
  */
 export async function run(argv: string[]): Promise<number> {
+  const help = await helpWithParameters(spec, argv);
+  if (help !== null) return help;
   const parsed = parseOrHelp(spec, argv);
   if (typeof parsed === 'number') return parsed;
   const { positionals } = parsed;
-  const values = { host: '127.0.0.1', port: '8000', ...(parsed.values as { host?: string; port?: string }) };
+  const values = { host: '127.0.0.1', port: '8000', ...(parsed.values as { host?: string; port?: string; set?: string[] }) };
   if (positionals.length !== 1) throw new UsageError('expected one pipeline file: distillery serve <pipeline.ts> [--host H] [--port P]');
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${values.port}"`);
-  const pipeline = await loadPipeline(positionals[0]);
+  const pipeline = await loadPipelineWithParameters(positionals[0], values.set);
   const sampler = await pipeline.backend.open();
   const server = openAIServer(sampler);
   server.listen(port, values.host);

@@ -1,0 +1,16 @@
+// Run a test command with TMPDIR set to a fresh directory, and remove that directory when it ends: whatever the
+// tests (and the processes they start) make in the temp dir is cleaned up, even after a failure or a kill -9 of a
+// child. `node scripts/test-in-temp.mjs <node args…>`.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = mkdtempSync(path.join(tmpdir(), 'distillery-tests-'));
+const child = spawn(process.execPath, process.argv.slice(2), { stdio: 'inherit', env: { ...process.env, TMPDIR: root, TMP: root, TEMP: root } });
+// Ctrl-C reaches the child too (same process group): wait for it, then clean up.
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('close', (code, signal) => {
+  rmSync(root, { recursive: true, force: true });
+  process.exitCode = code ?? (signal ? 1 : 0);
+});
