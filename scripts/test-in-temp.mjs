@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const root = mkdtempSync(path.join(tmpdir(), 'distillery-tests-'));
-const child = spawn(process.execPath, process.argv.slice(2), { stdio: 'inherit', env: { ...process.env, TMPDIR: root, TMP: root, TEMP: root } });
+// DISTILLERY_TEST_CACHE: the system temp dir, for what tests keep between runs on purpose (a Python venv).
+const env = { ...process.env, TMPDIR: root, TMP: root, TEMP: root, DISTILLERY_TEST_CACHE: process.env.DISTILLERY_TEST_CACHE ?? tmpdir() };
+const child = spawn(process.execPath, process.argv.slice(2), { stdio: 'inherit', env });
 // Ctrl-C reaches the child too (same process group): wait for it, then clean up.
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('close', (code, signal) => {

@@ -34,7 +34,7 @@ async function findPython(): Promise<{ python: string } | { skip: string }> {
   const local = join(repoRoot, '.venv/bin/python');
   if (existsSync(local) && (await works(local))) return { python: local };
   if (!existsSync(WHEELS)) return { skip: `no ${local} with datasets/pyarrow and no offline wheels at ${WHEELS}` };
-  const venv = join(tmpdir(), 'distillery-test-venv-datasets');
+  const venv = join(process.env.DISTILLERY_TEST_CACHE ?? tmpdir(), 'distillery-test-venv-datasets'); // kept between runs
   const python = join(venv, 'bin/python');
   if (existsSync(python) && (await works(python))) return { python };
   await exec('python3', ['-m', 'venv', venv]);

@@ -16,8 +16,14 @@ CHARS = list(string.ascii_letters + string.digits + " \n" + "+-*/=.,?!:;'\"()[]{
 PAD, EOS = 0, 1
 
 # The assistant turn is pre-filled with "<think>\n" (R1 style): the model writes the reasoning after it.
+# {% generation %} … {% endgeneration %} marks what the assistant writes (its content and end marker), so
+# transformers' return_assistant_tokens_mask and TRL's assistant_only_loss=True train on those tokens only. The
+# markers render no text: the prompt and every rendered conversation are the same as without them.
 CHAT_TEMPLATE = (
-    "{% for message in messages %}{{ '<|' + message['role'] + '|>' + message['content'] + '<|end|>' }}{% endfor %}"
+    "{% for message in messages %}"
+    "{% if message['role'] == 'assistant' %}{{ '<|assistant|>' }}{% generation %}{{ message['content'] + '<|end|>' }}{% endgeneration %}"
+    "{% else %}{{ '<|' + message['role'] + '|>' + message['content'] + '<|end|>' }}{% endif %}"
+    "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|assistant|><think>\n' }}{% endif %}"
 )
 

@@ -18,7 +18,7 @@ function hasDatasets(python: string): boolean {
 export function pythonWithDatasets(): { python: string } | { skip: string } {
   const repoPython = path.join(repoRoot, '.venv/bin/python');
   if (hasDatasets(repoPython)) return { python: repoPython };
-  const own = path.join(tmpdir(), 'distillery-test-venv-datasets');
+  const own = path.join(process.env.DISTILLERY_TEST_CACHE ?? tmpdir(), 'distillery-test-venv-datasets'); // kept between runs
   const ownPython = path.join(own, 'bin/python');
   if (hasDatasets(ownPython)) return { python: ownPython };
   if (!existsSync('/opt/pypi/simple/datasets')) return { skip: 'no .venv with `datasets` and no offline wheels at /opt/pypi: cannot check HF datasets loading' };
