@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { didYouMean } from '../src/config/did-you-mean.ts';
-import { definePipeline, formatJudge, keepAccepted, mathJudge, onnx, openai, jsonl, loadPipeline } from '../src/index.ts';
+import { codeJudge, definePipeline, exactAnswerJudge, formatJudge, generativeJudge, keepAccepted, mathJudge, onnx, openai, jsonl, loadPipeline, readabilityJudge, reward } from '../src/index.ts';
 
 test('didYouMean: the nearest candidate within a typo distance, or nothing', () => {
   assert.equal(didYouMean('temprature', ['k', 'temperature', 'topP']), 'temperature');
@@ -22,6 +22,13 @@ test('a misspelt option in a factory is a ConfigError naming the key and the nea
     [() => keepAccepted({ maxPerPromt: 1 } as never), /^keepAccepted: maxPerPromt: unknown option — did you mean maxPerPrompt\?$/],
     [() => onnx({ modle: 'x' } as never), /^onnx: modle: unknown option — did you mean model\?$/],
     [() => openai({ baseUrl: 'http://127.0.0.1:1/v1', model: 'm', concurency: 2 } as never), /^openai backend: concurency: unknown option — did you mean concurrency\?$/],
+    [() => jsonl('datasets/tiny-r1-mix/prompts.jsonl', { domian: 'math' } as never), /^jsonl: domian: unknown option — did you mean domain\?$/],
+    [() => jsonl('datasets/tiny-r1-mix/prompts.jsonl', { mapping: { promt: 'q' } } as never), /^jsonl: mapping\.promt: unknown option — did you mean prompt\?$/],
+    [() => exactAnswerJudge({ ignorecase: true } as never), /^exactAnswerJudge: ignorecase: unknown option — did you mean ignoreCase\?$/],
+    [() => readabilityJudge({ maxParagraphChar: 10 } as never), /^readabilityJudge: maxParagraphChar: unknown option — did you mean maxParagraphChars\?$/],
+    [() => codeJudge({ timeoutMS: 10 } as never), /^codeJudge: timeoutMS: unknown option — did you mean timeoutMs\?$/],
+    [() => reward({ weight: {} } as never), /^reward: weight: unknown option — did you mean weights\?$/],
+    [() => generativeJudge({ sampler: onnx(), mode: 'correctness', generation: { maxToken: 5 } } as never), /^generativeJudge generation: maxToken: unknown option — did you mean maxTokens\?$/],
   ];
   for (const [make, message] of cases) {
     assert.throws(make, (e: Error) => e.name === 'ConfigError' && message.test(e.message), String(make));

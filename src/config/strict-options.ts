@@ -87,3 +87,11 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 /** An option that takes a function (a custom accept rule, a reward): checked to be one. */
 export const fn = <T extends (...args: never[]) => unknown>() =>
   zod.custom<T>((v) => typeof v === 'function', { message: 'expected a function' });
+
+/**
+ * Only the keys checked (an unknown key named with the nearest valid one), for options whose values the factory
+ * checks itself or that hold objects and functions.
+ */
+export function checkOptionKeys(where: string, input: unknown, keys: readonly string[]): void {
+  parseOptions(where, zod.strictObject(Object.fromEntries(keys.map((k) => [k, zod.unknown().optional()]))), input);
+}

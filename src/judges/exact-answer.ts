@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '../config/strict-options.ts';
 import { responseOf } from '../../schemas/sample.ts';
 import { verdict } from '../../schemas/verdict.ts';
 import { finalAnswer } from './response.ts';
@@ -17,6 +18,7 @@ export const normaliseWhitespace = (s: string) => s.replace(/\s+/g, ' ').trim();
  * normalisation. No reference → `error` (the judge cannot decide). For math equivalence use mathJudge().
  */
 export function exactAnswerJudge(options: ExactAnswerOptions = {}): Judge {
+  checkOptionKeys('exactAnswerJudge', options, ['name', 'ignoreCase']);
   const name = options.name ?? 'exact';
   const norm = (s: string) => (options.ignoreCase ? normaliseWhitespace(s).toLowerCase() : normaliseWhitespace(s));
   return perSampleJudge(name, { ignoreCase: options.ignoreCase ?? false }, (prompt, sample) => {

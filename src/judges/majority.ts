@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '../config/strict-options.ts';
 import { responseOf, type Sample } from '../../schemas/sample.ts';
 import type { Prompt } from '../../schemas/prompt.ts';
 import { verdict, type Verdict } from '../../schemas/verdict.ts';
@@ -44,6 +45,7 @@ export async function groupAnswers(answers: readonly string[], equivalent: Answe
  * answer), the share and which samples agree.
  */
 export function majorityVoteJudge(options: MajorityVoteOptions): Judge {
+  checkOptionKeys('majorityVoteJudge', options, ['minShare', 'equivalent', 'equivalenceId', 'includeReferenced']);
   const equivalent = options.equivalent ?? normalisedEquality;
   const minShare = options.minShare;
   if (!(minShare > 0 && minShare <= 1)) throw new Error(`majorityVoteJudge: minShare must be in (0, 1], got ${minShare}`);

@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '../config/strict-options.ts';
 import type { Verdict } from '../../schemas/verdict.ts';
 import type { JudgedSample } from './policy.ts';
 
@@ -57,6 +58,7 @@ const clamp = (x: number) => Math.min(1, Math.max(0, x));
 
 /** A `reward` to pass to `keepAccepted({ reward })`. A backend-error sample has no reward (null). */
 export function reward(options: RewardOptions = {}): (judged: JudgedSample, accepted: boolean) => number | null {
+  checkOptionKeys('reward', options, ['weights', 'accuracyJudges', 'formatJudge', 'languageJudge', 'preferenceJudges']);
   const w = { ...REASONING_WEIGHTS, ...options.weights };
   for (const [k, v] of Object.entries(w)) if (!(v >= 0)) throw new Error(`reward: weight ${k} must be ≥ 0, got ${v}`);
   return (judged) => {

@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '../config/strict-options.ts';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -183,5 +184,6 @@ export function decontaminateFilter(options: DecontaminateOptions): PromptFilter
 
 /** Decontamination of one or more sources against evaluation files, as a Source. */
 export function decontaminate(inputs: Source | readonly Source[], options: DecontaminateOptions): FilteredSource {
+  checkOptionKeys('decontaminate', options, ['evals', 'ngram', 'matchShortExactly']);
   return filterSources(decontaminateFilter(options), inputs);
 }

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { z } from 'zod';
+import { parseOptions } from '../config/strict-options.ts';
 import type { Source, SourceItem, SourceReadOptions } from './source.ts';
 import { rowToPrompt, RowError, type ColumnMapping } from './prompt-mapping.ts';
 import { quarantineItem } from './quarantine.ts';
@@ -19,10 +21,23 @@ export interface FileSourceOptions {
   maxPromptBytes?: number;
 }
 
+/** FileSourceOptions as a strict schema: a misspelt option is an error (see parseOptions). */
+export const FileSourceSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  mapping: z
+    .strictObject({ prompt: z.string(), messages: z.string(), reference: z.string(), id: z.string(), domain: z.string(), meta: z.array(z.string()) })
+    .partial()
+    .optional(),
+  domain: z.string().min(1).optional(),
+  system: z.string().optional(),
+  maxPromptBytes: z.number().int().min(1).optional(),
+});
+
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Prompts from a JSON Lines file: one JSON object a line; bad lines are quarantined with their line number. */
 export function jsonl(file: string | URL, options: FileSourceOptions = {}): Source {
+  parseOptions('jsonl', FileSourceSchema, options);
   const abs = resolveInputFile(file, 'jsonl source');
   const name = options.name ?? path.basename(abs);
   const shown = path.relative(process.cwd(), abs) || abs;

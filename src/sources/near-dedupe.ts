@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '../config/strict-options.ts';
 import type { Worker } from 'node:worker_threads';
 import type { Prompt } from '../../schemas/prompt.ts';
 import { startWorker } from '../workers/worker-bundle.ts';
@@ -48,6 +49,7 @@ export function nearDedupeFilter(options: NearDedupeOptions = {}): PlannedPrompt
 
 /** Near-duplicate removal across one or more sources, as a Source: `nearDedupe([jsonl(a), jsonl(b)])`. */
 export function nearDedupe(inputs: Source | readonly Source[], options: NearDedupeOptions = {}): FilteredSource {
+  checkOptionKeys('nearDedupe', options, ['threshold', 'numPerm', 'shingleSize', 'seed', 'bands', 'rows', 'maxBucketSize', 'worker']);
   return filterSources(nearDedupeFilter(options), inputs);
 }
 

@@ -1,3 +1,5 @@
+import { parseOptions } from '../config/strict-options.ts';
+import { FileSourceSchema } from './jsonl.ts';
 import path from 'node:path';
 import type { Source, SourceItem, SourceReadOptions } from './source.ts';
 import { rowToPrompt, RowError, InvalidUtf8 } from './prompt-mapping.ts';
@@ -17,6 +19,7 @@ function rowJson(row: Record<string, unknown>): string {
  * Bad rows are quarantined with their 1-based row number as the line.
  */
 export function parquet(file: string | URL, options: FileSourceOptions = {}): Source {
+  parseOptions('parquet', FileSourceSchema, options);
   const abs = resolveInputFile(file, 'parquet source');
   const name = options.name ?? path.basename(abs);
   const shown = path.relative(process.cwd(), abs) || abs;

@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '../../config/strict-options.ts';
 import type { Judge } from '../judge.ts';
 import { responseOf } from '../../../schemas/sample.ts';
 import { verdict } from '../../../schemas/verdict.ts';
@@ -11,6 +12,7 @@ import { codeVerdict } from './outcome.ts';
  * language; otherwise the fence's, otherwise python. Verdict detail: outcome, passed, total, firstFailure.
  */
 export function codeJudge(options: CodeJudgeOptions & { name?: string } = {}): Judge {
+  checkOptionKeys('codeJudge', options, ['name', 'sandbox', 'concurrency', 'floatTolerance', 'stopAtFirstFailure', 'defaultLanguage', 'python', 'node', 'bwrap', 'timeoutMs', 'cpuSeconds', 'memoryBytes', 'maxProcesses', 'maxFileBytes', 'maxOpenFiles', 'maxOutputBytes']);
   const name = options.name ?? 'code';
   const runner = createCodeRunner(options);
   return {

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { GenerationConfig, type GenerationConfigInput } from '../../../schemas/generation.ts';
+import { checkOptionKeys, parseOptions } from '../../config/strict-options.ts';
 import { Prompt, promptText } from '../../../schemas/prompt.ts';
 import { responseOf, type Sample } from '../../../schemas/sample.ts';
 import { verdict, type Verdict, type VerdictCategory } from '../../../schemas/verdict.ts';
@@ -53,7 +54,8 @@ export function generativeJudge(options: GenerativeJudgeOptions): Judge {
   const mode = options.mode;
   const when = options.when ?? 'always';
   const template = options.template ?? DEFAULT_TEMPLATES[mode];
-  const gen = GenerationConfig.parse({ temperature: 0, maxTokens: 1024, ...options.generation, k: 1 });
+  checkOptionKeys('generativeJudge', options, ['sampler', 'mode', 'template', 'when', 'ruleJudge', 'generation', 'scoreRange', 'passScore', 'name']);
+  const gen = parseOptions('generativeJudge generation', GenerationConfig, { temperature: 0, maxTokens: 1024, ...options.generation, k: 1 });
   const [lo, hi] = options.scoreRange ?? [1, 10];
   const passScore = options.passScore ?? 0.5;
   if (when !== 'always' && !options.ruleJudge) throw new Error(`generativeJudge: when: '${when}' needs ruleJudge (the name of the rule judge, e.g. 'math')`);

@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '../../config/strict-options.ts';
 import type { Prompt } from '../../../schemas/prompt.ts';
 import { promptText } from '../../../schemas/prompt.ts';
 import type { Sample } from '../../../schemas/sample.ts';
@@ -31,6 +32,8 @@ export interface ReadabilityJudgeOptions {
 
 /** R1's readability filter as a judge; each defect with a reason, the language consistency as score. */
 export function readabilityJudge(thresholds: ReadabilityThresholds = {}, judgeOptions: ReadabilityJudgeOptions = {}): Judge {
+  checkOptionKeys('readabilityJudge', thresholds, ['language', ...Object.keys(DEFAULT_READABILITY)]);
+  checkOptionKeys('readabilityJudge (second argument)', judgeOptions, ['workers']);
   const options = { ...DEFAULT_READABILITY, ...thresholds };
   const workers = judgeOptions.workers ?? 1;
   let pool: ReadabilityWorkerPool | null = null;

@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '../../config/strict-options.ts';
 import path from 'node:path';
 import type { Backend, GeneratedSample, Sampler } from '../sampler.ts';
 import { resolveInputFile } from '../../sources/file-path.ts';
@@ -20,6 +21,7 @@ export interface ReplayOptions {
  * The backend identity includes the file's name (not its path, so a moved checkout keeps its sample keys).
  */
 export function replay(options: ReplayOptions): Backend {
+  checkOptionKeys('replay', options, ['file', 'model', 'batchSize', 'concurrency']);
   const file = resolveInputFile(options.file, 'replay backend');
   const model = options.model ?? `replay:${path.basename(file)}`;
   return {
