@@ -7,7 +7,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { GenerationConfig } from '../schemas/generation.ts';
 import type { ChatMessage } from '../schemas/chat.ts';
-import { onnx, OnnxSampler } from '../src/models/onnx/index.ts';
+import { onnx } from '../src/models/onnx/index.ts';
+import { OnnxSampler } from '../src/models/onnx/onnx-sampler.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', 'models', 'fixtures');
 const FILES = ['onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_q4.onnx', 'onnx/model_q4f16.onnx'];
