@@ -7,7 +7,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { GenerationConfig } from '../schemas/generation.ts';
 import type { Prompt } from '../schemas/prompt.ts';
-import { BUNDLED_MODEL, OnnxSampler } from '../src/models/onnx/index.ts';
+import { BUNDLED_MODEL } from '../src/models/onnx/index.ts';
+import { OnnxSampler } from '../src/models/onnx/onnx-sampler.ts';
 
 interface GoldenRow { prompt_ids: number[]; greedy_ids: number[] }
 const golden: { max_new_tokens: number; rows: GoldenRow[] } = JSON.parse(readFileSync(path.join(BUNDLED_MODEL, 'golden.json'), 'utf8'));

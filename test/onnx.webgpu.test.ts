@@ -8,7 +8,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { GenerationConfig } from '../schemas/generation.ts';
-import { BUNDLED_MODEL, onnx, OnnxSampler } from '../src/models/onnx/index.ts';
+import { BUNDLED_MODEL, onnx } from '../src/models/onnx/index.ts';
+import { OnnxSampler } from '../src/models/onnx/onnx-sampler.ts';
 
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 // Unless the caller chose a Vulkan driver, use SwiftShader where chromium ships it (set before the first session):
