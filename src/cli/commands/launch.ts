@@ -2,7 +2,6 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { k8sJobFiles } from '../../cluster/k8s-jobs.ts';
 import { type LaunchPlan, mergedDir, planProblem } from '../../cluster/launch-plan.ts';
@@ -10,43 +9,49 @@ import { shellWord } from '../../cluster/shell-words.ts';
 import { arraySpec, slurmJobFiles } from '../../cluster/slurm-jobs.ts';
 import { unfinishedShards } from '../../cluster/unfinished-shards.ts';
 import { readManifest } from '../../sinks/manifest.ts';
-import { parseCli, UsageError } from '../args.ts';
+import { UsageError } from '../args.ts';
+import { parseOrHelp, type CommandSpec } from '../command.ts';
+import { PACKAGE_ROOT } from '../../config/package-root.ts';
 
-const USAGE =
-  'distillery launch slurm|k8s <pipeline.ts> --shards N --out DIR [--parallel M] [--gpus G] [--cpus C] [--mem 64G] [--time 1-00:00:00] ' +
-  '[--partition P] [--account A] [--sbatch OPT]… [--image IMG --namespace NS --pvc CLAIM --mount PATH --backoff-limit-per-index B] ' +
-  '[--name NAME] [--jobs-dir DIR] [--distillery CMD] [--workdir DIR] [--submit] [--json] [-- RUN_ARGS…]';
+const k8s = '(k8s)';
+const slurmFlag = '(slurm)';
 
-const FLAGS = {
-  shards: { type: 'string' },
-  out: { type: 'string', short: 'o' },
-  parallel: { type: 'string' },
-  gpus: { type: 'string' },
-  cpus: { type: 'string' },
-  mem: { type: 'string' },
-  time: { type: 'string' },
-  partition: { type: 'string' },
-  account: { type: 'string' },
-  sbatch: { type: 'string', multiple: true },
-  image: { type: 'string' },
-  namespace: { type: 'string' },
-  pvc: { type: 'string' },
-  mount: { type: 'string' },
-  'backoff-limit-per-index': { type: 'string' },
-  name: { type: 'string' },
-  'jobs-dir': { type: 'string' },
-  distillery: { type: 'string' },
-  workdir: { type: 'string' },
-  submit: { type: 'boolean' },
-  json: { type: 'boolean' },
-} as const;
+export const spec: CommandSpec = {
+  name: 'launch',
+  summary: 'Run a pipeline sharded on a cluster: a Slurm job array or a Kubernetes Indexed Job of N shards (each `distillery run --shard auto`) plus the merge job; resubmitting runs only unfinished shards.',
+  usage: 'slurm|k8s <pipeline.ts> --shards N --out DIR [options] [-- RUN_ARGS…]',
+  flags: {
+    shards: { type: 'string', value: 'N', help: 'number of shards (array tasks / indexed pods)' },
+    out: { type: 'string', short: 'o', value: 'DIR', help: 'the merged build; shard builds go to DIR.shards/' },
+    parallel: { type: 'string', value: 'M', help: 'shards running at once (default: all)' },
+    gpus: { type: 'string', value: 'G', help: 'GPUs per shard (default 0)' },
+    cpus: { type: 'string', value: 'C', help: 'CPUs per shard' },
+    mem: { type: 'string', value: 'SIZE', help: 'memory per shard, e.g. 64G' },
+    time: { type: 'string', value: 'LIMIT', help: 'time limit per shard, e.g. 1-00:00:00' },
+    partition: { type: 'string', value: 'P', help: `${slurmFlag} the partition` },
+    account: { type: 'string', value: 'A', help: `${slurmFlag} the account` },
+    sbatch: { type: 'string', multiple: true, value: 'OPT', help: `${slurmFlag} an extra #SBATCH option` },
+    image: { type: 'string', value: 'IMG', help: `${k8s} the container image with distillery (required for k8s)` },
+    namespace: { type: 'string', value: 'NS', help: `${k8s} the namespace` },
+    pvc: { type: 'string', value: 'CLAIM', help: `${k8s} the persistent volume claim holding the build` },
+    mount: { type: 'string', value: 'PATH', help: `${k8s} where the claim is mounted` },
+    'backoff-limit-per-index': { type: 'string', value: 'B', help: `${k8s} retries of one shard` },
+    name: { type: 'string', value: 'NAME', help: 'the job name (default: from the pipeline file)' },
+    'jobs-dir': { type: 'string', value: 'DIR', help: 'where the job files go (default DIR/jobs)' },
+    distillery: { type: 'string', value: 'CMD', help: 'the command that runs distillery on the nodes (default: this installation)' },
+    workdir: { type: 'string', value: 'DIR', help: 'working directory of the tasks (default: here, for slurm)' },
+    submit: { type: 'boolean', help: 'submit the jobs (sbatch / kubectl) instead of only writing them' },
+    json: { type: 'boolean', help: 'print the result as one JSON line' },
+  },
+  notes: 'Arguments after -- go to every shard\'s `distillery run` (e.g. -- --backend openai --server CMD).',
+};
 
 const run$ = promisify(execFile);
 
 function count(flag: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`launch: --${flag} must be an integer ≥ ${min}, got "${v}"`);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} must be an integer ≥ ${min}, got "${v}"`);
   return n;
 }
 
@@ -58,7 +63,8 @@ function defaultName(pipeline: string): string {
 
 /** This installation's CLI as a command for tasks on a shared file system: `node …/bin/distillery.mjs`. */
 function thisDistillery(): string {
-  const bin = fileURLToPath(new URL('../../../bin/distillery.mjs', import.meta.url));
+  // From the package root: the same from src/ in a checkout and from dist/ in an installed package.
+  const bin = join(PACKAGE_ROOT, 'bin', 'distillery.mjs');
   return `${shellWord(process.execPath)} ${shellWord(bin)}`;
 }
 
@@ -70,20 +76,23 @@ function thisDistillery(): string {
 export async function run(argv: string[]): Promise<number> {
   const dash = argv.indexOf('--');
   const runArgs = dash >= 0 ? argv.slice(dash + 1) : [];
-  const { values, positionals } = parseCli(dash >= 0 ? argv.slice(0, dash) : argv, FLAGS);
+  const parsed = parseOrHelp(spec, dash >= 0 ? argv.slice(0, dash) : argv);
+  if (typeof parsed === 'number') return parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as Partial<Record<'shards' | 'out' | 'parallel' | 'gpus' | 'cpus' | 'mem' | 'time' | 'partition' | 'account' | 'image' | 'namespace' | 'pvc' | 'mount' | 'backoff-limit-per-index' | 'name' | 'jobs-dir' | 'distillery' | 'workdir', string>> & { sbatch?: string[]; submit?: boolean; json?: boolean };
   const [scheduler, pipelineArg] = positionals;
-  if (positionals.length !== 2 || (scheduler !== 'slurm' && scheduler !== 'k8s')) throw new UsageError(`launch: expected slurm or k8s and a pipeline file\n  ${USAGE}`);
+  if (positionals.length !== 2 || (scheduler !== 'slurm' && scheduler !== 'k8s')) throw new UsageError('expected slurm or k8s and a pipeline file: distillery launch slurm|k8s <pipeline.ts> --shards N --out DIR');
   const shards = count('shards', values.shards, 1);
-  if (shards === undefined || !values.out) throw new UsageError(`launch: --shards N and --out DIR are required\n  ${USAGE}`);
+  if (shards === undefined || !values.out) throw new UsageError('--shards N and --out DIR are required');
   const slurm = scheduler === 'slurm';
-  if (!slurm && !values.image) throw new UsageError('launch k8s: --image IMG is required (a container image with distillery and, if the job starts one, the inference server)');
+  if (!slurm && !values.image) throw new UsageError('--image IMG is required for k8s (a container image with distillery and, if the job starts one, the inference server)');
   const slurmOnly = (['partition', 'account', 'sbatch'] as const).filter((f) => values[f] !== undefined);
   const k8sOnly = (['image', 'namespace', 'pvc', 'mount', 'backoff-limit-per-index'] as const).filter((f) => values[f] !== undefined);
-  if (slurm && k8sOnly.length) throw new UsageError(`launch slurm: --${k8sOnly[0]} is for k8s`);
-  if (!slurm && slurmOnly.length) throw new UsageError(`launch k8s: --${slurmOnly[0]} is for slurm`);
+  if (slurm && k8sOnly.length) throw new UsageError(`--${k8sOnly[0]} is for k8s, not slurm`);
+  if (!slurm && slurmOnly.length) throw new UsageError(`--${slurmOnly[0]} is for slurm, not k8s`);
 
   // Slurm tasks share this machine's file system: absolute paths and this very installation. A pod sees the image's.
-  if (slurm && !existsSync(pipelineArg)) throw new UsageError(`launch slurm: ${pipelineArg}: no such pipeline file`);
+  if (slurm && !existsSync(pipelineArg)) throw new UsageError(`${pipelineArg}: no such pipeline file`);
   const out = slurm ? resolve(values.out) : values.out;
   const plan: LaunchPlan = {
     name: values.name ?? defaultName(pipelineArg),
@@ -100,7 +109,7 @@ export async function run(argv: string[]): Promise<number> {
     time: values.time,
   };
   const problem = planProblem(plan);
-  if (problem) throw new UsageError(`launch: ${problem}`);
+  if (problem) throw new UsageError(problem);
 
   const jobsDir = resolve(values['jobs-dir'] ?? join(values.out, 'jobs'));
   await mkdir(jobsDir, { recursive: true });
