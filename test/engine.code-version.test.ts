@@ -28,9 +28,11 @@ test("installed inside a user's git repository: the package version alone, whate
     git('add', '.');
     git('commit', '-qm', 'user commit');
     const pkg = path.join(user, 'node_modules', 'distillery');
-    mkdirSync(path.join(pkg, 'src', 'pipeline'), { recursive: true });
     cpSync(path.join(repoRoot, 'package.json'), path.join(pkg, 'package.json'));
-    cpSync(path.join(repoRoot, 'src', 'pipeline', 'code-version.ts'), path.join(pkg, 'src', 'pipeline', 'code-version.ts'));
+    for (const file of ['src/pipeline/code-version.ts', 'src/config/package-root.ts']) {
+      mkdirSync(path.dirname(path.join(pkg, file)), { recursive: true });
+      cpSync(path.join(repoRoot, file), path.join(pkg, file));
+    }
     const out = execFileSync(process.execPath, ['--import', import.meta.resolve('tsx'), '-e', "import('./src/pipeline/code-version.ts').then((m) => process.stdout.write(m.codeVersion()))"], { cwd: pkg }).toString();
     assert.equal(out, `distillery@${version}`);
   } finally {
