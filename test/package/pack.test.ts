@@ -109,6 +109,8 @@ export default definePipeline({
   const report = JSON.parse(r.stdout) as { totals: { prompts: number; samples: number } };
   assert.deepEqual([report.totals.prompts, report.totals.samples], [2, 4]);
   assert.ok(existsSync(path.join(project, 'out-ts', 'manifest.json')));
+  // The HTML report from the chart script bundled at build time (no esbuild in an installed package).
+  assert.ok(existsSync(path.join(project, 'out-ts', 'report.html')), 'report.html written');
   assert.deepEqual(snapshot(installed), before, 'nothing is written into the installed package');
 
   // An OpenAI-only JavaScript pipeline: neither tsx, onnxruntime-node nor DuckDB is loaded. A resolve hook
@@ -130,10 +132,12 @@ export default definePipeline({
     );
     writeFileSync(path.join(project, 'hooks.mjs'), `export async function resolve(s, c, next) { const r = await next(s, c); if (/node_modules\\/(tsx|onnxruntime-node|@duckdb)\\//.test(r.url)) process.stderr.write('LOADED ' + r.url + '\\n'); return r; }\n`);
     writeFileSync(path.join(project, 'record.mjs'), `import { register } from 'node:module'; register('./hooks.mjs', import.meta.url);\n`);
-    const m = await sh(process.execPath, ['--import', './record.mjs', bin(), 'run', 'p.mjs', '--out', 'out-mjs', '--json']);
+    const m = await sh(process.execPath, ['--import', './record.mjs', bin(), 'run', 'p.mjs', '--out', 'out-mjs', '--json', '--no-report']);
     assert.equal(m.code, 0, m.stderr);
     assert.equal((JSON.parse(m.stdout) as { totals: { samples: number } }).totals.samples, 4);
-    assert.doesNotMatch(m.stderr, /LOADED/, 'an OpenAI-only .mjs pipeline loads no tsx, onnxruntime-node or DuckDB');
+    assert.doesNotMatch(m.stderr, /LOADED \S+\/(tsx|onnxruntime-node)\//, 'an OpenAI-only .mjs pipeline loads neither tsx nor onnxruntime-node');
+    // DuckDB loads on use only: at the end, to read the shards back for the dataset card's figures.
+    assert.match(m.stderr, /LOADED \S+\/@duckdb\//, 'the card reads the shards through DuckDB');
   } finally {
     await server.close();
   }
@@ -163,7 +167,7 @@ export default definePipeline({ name: 'typo', sources: [jsonl(new URL('./prompts
   assert.equal(flag.code, 2);
   assert.match(flag.stderr, /unknown flag --limt — did you mean --limit\?/);
 
-  const commands = ['', 'run', 'inspect', 'judge', 'judge math', 'judge code', 'judge format', 'judge readability', 'judge generative', 'batch', 'batch export', 'batch import', 'merge', 'serve', 'init'];
+  const commands = ['', 'run', 'inspect', 'judge', 'judge math', 'judge code', 'judge format', 'judge readability', 'judge generative', 'batch', 'batch export', 'batch import', 'merge', 'report', 'launch', 'serve', 'init'];
   for (const c of commands) {
     const h = await sh(bin(), [...c.split(' ').filter(Boolean), '--help']);
     assert.equal(h.code, 0, `${c} --help: ${h.stderr}`);
