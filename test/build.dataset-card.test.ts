@@ -7,8 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutputConfig } from '../schemas/pipeline.ts';
 import type { BuildIdentity } from '../src/sinks/build-store.ts';
-import { withCardStats } from '../src/sinks/card-stats-store.ts';
-import { addChunk, emptyCardStats, histogramPercentile } from '../src/sinks/card-stats.ts';
 import { datasetCardOf } from '../src/sinks/dataset-card.ts';
 import { duckObjects } from './support/duckdb-query.ts';
 import { readManifest } from '../src/sinks/manifest.ts';
@@ -29,43 +27,21 @@ const output = OutputConfig.parse({ shardRows: 9, shardBytes: 200_000, rowGroupB
 async function smallBuild(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'distillery-card-'));
   const card = (m: Parameters<typeof datasetCardOf>[1], d: string) => datasetCardOf(d, m, { license: 'mit', language: ['en', 'zh'] });
-  let store = withCardStats(openParquetBuildStore(dir, output, { card }));
+  let store = openParquetBuildStore(dir, output, { card });
   await store.open(identity);
   await store.commit(chunkRows(0, 6, { meanChars: 300 }), { prompts: 6 });
   const second = chunkRows(6, 12, { meanChars: 300 });
   second.quarantine.push({ file: 'prompts.jsonl', line: 40, reason: 'near-duplicate: of p0000001 (estimated Jaccard 0.93)', raw: '{}' });
   await store.commit(second, { prompts: 12 });
-  // A resumed build continues the card figures from the committed stats.
+  // A resumed build: the card's figures come from the shards of every commit.
   await store.close();
-  store = withCardStats(openParquetBuildStore(dir, output, { card }));
+  store = openParquetBuildStore(dir, output, { card });
   await store.open(identity);
-  assert.equal(store.cardStats().rows.quarantine, 1);
   await store.commit(chunkRows(12, 20, { meanChars: 300 }), { prompts: 20 });
   await store.finish({ prompts: 20, wall_seconds: 1.5 });
   await store.close();
   return dir;
 }
-
-test('card figures: counts per domain and source, token histogram, judge agreement, quarantine categories', () => {
-  const rows = chunkRows(0, 8, { meanChars: 300 });
-  const s = addChunk(emptyCardStats(), rows);
-  const total = Object.values(s.byDomain).reduce((a, g) => a + g.samples, 0);
-  assert.equal(total, rows.samples.length);
-  assert.equal(Object.values(s.byDomain).reduce((a, g) => a + g.prompts, 0), 8);
-  assert.equal(Object.values(s.bySource).reduce((a, g) => a + g.selected, 0), rows.samples.filter((r) => r.selected).length);
-  assert.equal(s.tokens.all.reduce((a, b) => a + b, 0), rows.samples.length);
-  assert.equal(s.passRate.reduce((a, b) => a + b, 0), 8);
-  const judges = new Set(rows.samples.flatMap((r) => r.verdicts.map((v) => v.judge)));
-  assert.deepEqual(Object.keys(s.judges).sort(), [...judges].sort());
-  for (const [pair, { both, agree }] of Object.entries(s.agreement)) {
-    const [a, b] = pair.split('|');
-    const expected = rows.samples.map((r) => [r.verdicts.find((v) => v.judge === a)?.verdict, r.verdicts.find((v) => v.judge === b)?.verdict]).filter(([x, y]) => (x === 'pass' || x === 'fail') && (y === 'pass' || y === 'fail'));
-    assert.equal(both, expected.length);
-    assert.equal(agree, expected.filter(([x, y]) => x === y).length);
-  }
-  assert.equal(histogramPercentile([0, 0, 0], 0.5), null);
-  assert.equal(histogramPercentile([1, 3, 0], 0.5), 256);
-});
 
 test('the card of a build: YAML metadata and configs, health, figures from DuckDB over the shards, example rows, no raw key dump', async (t) => {
   const dir = await smallBuild();

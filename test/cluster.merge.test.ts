@@ -1,20 +1,14 @@
 /**
  * `distillery merge` at scale: N shard directories joined without copying data (hard links; across file systems a
- * copy, or symlinks when asked), and the merged build's dataset card with the shards' figures summed.
+ * copy, or symlinks when asked), and the merged build's counters summed and dataset card from DuckDB over its shards.
  */
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { sumCounts } from '../src/pipeline/merge-builds.ts';
 import { corpusDigest, runCli, tempWorkdir, writeGsm8kPrompts, writePipeline, writeRecordings } from './support/engine-fixture.ts';
 
-test('sumCounts adds numbers, arrays by position and objects by key', () => {
-  assert.deepEqual(sumCounts([{ a: 1, h: [1, 2], g: { x: 1 } }, { a: 2, h: [3, 4, 5], g: { y: 2 } }]), { a: 3, h: [4, 6, 5], g: { x: 1, y: 2 } });
-  assert.equal(sumCounts([]), undefined);
-});
-
-test('merge of 3 shards: hard links (no data copied), the dataset card summed; another file system: copy or symlink', async (t) => {
+test('merge of 3 shards: hard links (no data copied), the counters summed and the card of the whole; another file system: copy or symlink', async (t) => {
   const work = tempWorkdir('merge');
   // /dev/shm is another file system here (tmpfs); where it is not, the cross-device case is skipped with a reason.
   const other = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(work).dev ? mkdtempSync('/dev/shm/distillery-merge-') : null;
@@ -34,7 +28,7 @@ test('merge of 3 shards: hard links (no data copied), the dataset card summed; a
     const m = await runCli(['merge', ...shards, '--out', merged, '--json'], { cwd: work });
     assert.equal(m.code, 0, m.stderr);
     assert.equal(JSON.parse(m.stdout).method, 'hardlink');
-    const manifest = JSON.parse(readFileSync(path.join(merged, 'manifest.json'), 'utf8')) as { shards: { path: string }[]; report: { card: { rows: { sft: number } } } };
+    const manifest = JSON.parse(readFileSync(path.join(merged, 'manifest.json'), 'utf8')) as { shards: { path: string }[]; report: { totals: { rows: Record<string, number> } } };
     for (const s of manifest.shards) assert.ok(statSync(path.join(merged, s.path)).nlink >= 2, `${s.path} is not a hard link`);
     assert.deepEqual(await corpusDigest(merged, 'samples', 'key'), await corpusDigest(whole, 'samples', 'key'));
 
@@ -42,8 +36,8 @@ test('merge of 3 shards: hard links (no data copied), the dataset card summed; a
     const card = readFileSync(path.join(merged, 'README.md'), 'utf8');
     const wholeCard = readFileSync(path.join(whole, 'README.md'), 'utf8');
     assert.match(card, /config_name: sft/);
-    const wholeManifest = JSON.parse(readFileSync(path.join(whole, 'manifest.json'), 'utf8')) as { report: { card: unknown } };
-    assert.deepEqual(manifest.report.card, wholeManifest.report.card, 'summed card figures equal the unsharded build');
+    const wholeManifest = JSON.parse(readFileSync(path.join(whole, 'manifest.json'), 'utf8')) as { report: { totals: { rows: Record<string, number> } } };
+    assert.deepEqual(manifest.report.totals.rows, wholeManifest.report.totals.rows, 'summed counters equal the unsharded build');
     // Every table line but the per-file ones (more shard files), where the build is and run times.
     const figures = (text: string) =>
       text

@@ -13,7 +13,6 @@ import { readabilityJudge } from '../../src/judges/readability/index.ts';
 import { definePipeline } from '../../src/pipeline/define.ts';
 import { runPipeline } from '../../src/pipeline/engine.ts';
 import { keepAccepted } from '../../src/select/keep-accepted.ts';
-import { withCardStats } from '../../src/sinks/card-stats-store.ts';
 import { datasetCardOf } from '../../src/sinks/dataset-card.ts';
 import { openParquetBuildStore } from '../../src/sinks/parquet-build-store.ts';
 import { jsonl } from '../../src/sources/jsonl.ts';
@@ -38,6 +37,6 @@ const pipeline = definePipeline({
   judges: [formatJudge({ prefilledThink: true }), onlyDomains(['math'], mathJudge()), onlyDomains(['code'], codeJudge()), readabilityJudge()],
   selection: keepAccepted({ maxPerPrompt: 1, prefer: 'shortest', prefsPerPrompt: 1 }),
 });
-const store = withCardStats(openParquetBuildStore(out, pipeline.output, { card: (m, dir) => datasetCardOf(dir, m) }));
+const store = openParquetBuildStore(out, pipeline.output, { card: (m, dir) => datasetCardOf(dir, m) });
 const report = await runPipeline(pipeline, { out: path.resolve(out), store });
 process.stdout.write(`${JSON.stringify({ totals: report.totals, sampling: report.sampling, run: report.run })}\n`);

@@ -2,19 +2,23 @@ import type { Verdict } from '../../schemas/verdict.ts';
 import type { PromptRows } from '../select/rows.ts';
 import { quarantineCategory } from '../sources/quarantine.ts';
 
+/**
+ * The build's one ledger: cumulative counters, stored with every commit (so a resumed build continues counting)
+ * and the base of the final report, the progress line and the run summary (the dataset card and the HTML report
+ * take their figures from DuckDB over the shards, src/sinks/build-figures.ts). Changed only by `tally`, one typed
+ * event at a time. Plain JSON types (type aliases, so a value is a Record<string, unknown> for the store as is).
+ */
+
 /** Verdict counts of one judge; `reasons` is bounded (see MAX_REASONS). */
-export interface JudgeStats {
+export type JudgeStats = {
   pass: number;
   fail: number;
   error: number;
   reasons: Record<string, number>;
-}
+};
 
-/**
- * Cumulative counters of a build, stored with every commit (so a resumed build continues counting) and the base
- * of the final report. `consumed` is the number of source items, in reading order, whose outcome is committed.
- */
-export interface BuildStats {
+/** `consumed` is the number of source items, in reading order, whose outcome is committed. */
+export type BuildStats = {
   consumed: number;
   prompts: number;
   samples: number;
@@ -35,6 +39,43 @@ export interface BuildStats {
   resampled: number;
   /** Seconds spent building, over all runs of this build. */
   seconds: number;
+};
+
+/** What changes the counters: one outcome taken into a commit, in reading order. */
+export type StatsEvent =
+  /** A prompt's rows as committed (after its quota trim); `resampled` when its samples had failed on the backend before. */
+  | { kind: 'prompt'; domain: string; rows: PromptRows; verdicts: readonly (readonly Verdict[])[]; resampled: boolean }
+  | { kind: 'quarantine'; reason: string }
+  | { kind: 'duplicate' }
+  /** A prompt not written because its domain's quota was met. */
+  | { kind: 'quota' }
+  /** Items through this ordinal are taken; these prompts still wait on the backend. */
+  | { kind: 'consumed'; through: number; backendPending: Iterable<string> };
+
+/** Apply one event to the counters, in place. */
+export function tally(stats: BuildStats, e: StatsEvent): void {
+  switch (e.kind) {
+    case 'prompt':
+      countPrompt(stats, e.domain, e.rows, e.verdicts);
+      if (e.resampled) stats.resampled++;
+      return;
+    case 'quarantine': {
+      const c = quarantineCategory(e.reason);
+      stats.quarantine[c] = (stats.quarantine[c] ?? 0) + 1;
+      stats.rows.quarantine++;
+      return;
+    }
+    case 'duplicate':
+      stats.duplicates++;
+      return;
+    case 'quota':
+      stats.quotaSkipped++;
+      return;
+    case 'consumed':
+      stats.consumed = e.through;
+      stats.backendPending = [...e.backendPending];
+      return;
+  }
 }
 
 /** Distinct reasons kept per judge; further reasons count under OTHER_REASONS (judges with free-text reasons). */
@@ -59,7 +100,7 @@ function reasonKey(v: Verdict): string {
   return d?.judgeThrew !== undefined ? `judge threw: ${d.judgeThrew}` : v.reason;
 }
 
-export function countVerdict(stats: BuildStats, v: Verdict): void {
+function countVerdict(stats: BuildStats, v: Verdict): void {
   const j = (stats.judges[v.judge] ??= { pass: 0, fail: 0, error: 0, reasons: {} });
   j[v.verdict]++;
   if (v.verdict === 'pass') return;
@@ -81,7 +122,7 @@ function reasonCount(reasons: Record<string, number>): number {
 }
 
 /** Count one prompt's outcome. */
-export function countPrompt(stats: BuildStats, domain: string, rows: PromptRows, verdicts: readonly (readonly Verdict[])[]): void {
+function countPrompt(stats: BuildStats, domain: string, rows: PromptRows, verdicts: readonly (readonly Verdict[])[]): void {
   const d = (stats.domains[domain] ??= { prompts: 0, samples: 0, accepted: 0, sft: 0 });
   const accepted = rows.samples.filter((r) => r.accepted).length;
   stats.prompts++;
@@ -100,14 +141,8 @@ export function countPrompt(stats: BuildStats, domain: string, rows: PromptRows,
   for (const vs of verdicts) for (const v of vs) countVerdict(stats, v);
 }
 
-export function countQuarantine(stats: BuildStats, reason: string): void {
-  const c = quarantineCategory(reason);
-  stats.quarantine[c] = (stats.quarantine[c] ?? 0) + 1;
-  stats.rows.quarantine++;
-}
-
 /** The final report of a run: cumulative counts, acceptance, top reasons, and this run's speed. */
-export interface BuildReport {
+export type BuildReport = {
   pipeline: string;
   out: string;
   configHash: string;
@@ -127,7 +162,7 @@ export interface BuildReport {
   backendHealth?: { stoppedBy: string | null; outages: number; outageSeconds: number; pendingPrompts: number; resampledPrompts: number };
   /** Set when the run resumed over changed inputs (--allow-input-change); removedPrompts null when not all was read. */
   inputChanges?: { inputs: { name: string; was: string | null; now: string | null }[]; removedPrompts: number | null };
-}
+};
 
 export function buildReport(args: { pipeline: string; out: string; configHash: string; interrupted: boolean; resumedFromCommits: number; stats: BuildStats; start: BuildStats; runSeconds: number; topN?: number }): BuildReport {
   const { stats, start, runSeconds } = args;

@@ -1,7 +1,7 @@
 import type { DomainQuotas } from '../../schemas/pipeline.ts';
 import type { QuarantineRecord } from '../../schemas/records.ts';
 import type { BuildStore, ChunkRows } from '../sinks/build-store.ts';
-import { countPrompt, countQuarantine, type BuildStats } from './build-stats.ts';
+import { tally, type BuildStats } from './build-stats.ts';
 import { withinQuota, type ShapedPrompt } from './shape.ts';
 
 /**
@@ -78,19 +78,18 @@ export class Committer {
     const { stats, pending, chunk } = this;
     const { quotas } = this.o;
     for (const item of outcome.items) {
-      if (item.kind === 'duplicate') stats.duplicates++;
+      if (item.kind === 'duplicate' || item.kind === 'quota') tally(stats, item);
       else if (item.kind === 'failed') pending.add(item.prompt.id);
       else if (item.kind === 'quarantine') {
         chunk.quarantine.push(item.record);
-        countQuarantine(stats, item.record.reason);
+        tally(stats, { kind: 'quarantine', reason: item.record.reason });
         this.chunkRows++;
-      } else if (item.kind === 'quota') stats.quotaSkipped++;
-      else {
+      } else {
         const { prompt } = item;
         const rows = withinQuota(item.rows, quotas, prompt.domain, stats.domains[prompt.domain]?.sft ?? 0);
         if (rows === null) {
           // Over quota (sampled while the quota was being met by prompts before it): counted, not written.
-          stats.quotaSkipped++;
+          tally(stats, { kind: 'quota' });
           pending.delete(prompt.id);
           continue;
         }
@@ -98,14 +97,12 @@ export class Committer {
         chunk.distill.push(...rows.distill);
         chunk.samples.push(...rows.samples);
         chunk.prefs.push(...rows.prefs);
-        countPrompt(stats, prompt.domain, rows, item.verdicts);
-        if (pending.delete(prompt.id) || item.resampled) stats.resampled++;
+        tally(stats, { kind: 'prompt', domain: prompt.domain, rows, verdicts: item.verdicts, resampled: pending.delete(prompt.id) || item.resampled });
         this.chunkRows += rows.samples.length;
         this.chunkBytes += approxBytes(rows.samples) + approxBytes(rows.sft) + approxBytes(rows.distill) + approxBytes(rows.prefs);
       }
     }
-    stats.consumed = outcome.lastOrdinal + 1;
-    stats.backendPending = [...pending];
+    tally(stats, { kind: 'consumed', through: outcome.lastOrdinal + 1, backendPending: pending });
   }
 
   /** Whether the chunk is full or old enough to commit. */
@@ -123,7 +120,7 @@ export class Committer {
     await this.inFlight;
     stats.seconds = this.o.seconds();
     const rows = this.chunk;
-    const snapshot = structuredClone(stats) as unknown as Record<string, unknown>;
+    const snapshot = structuredClone(stats);
     this.committedConsumed = stats.consumed;
     this.chunk = emptyChunk();
     this.chunkRows = 0;
@@ -142,7 +139,7 @@ export class Committer {
 
   /** Commit what is left and wait for every commit. */
   async flush(): Promise<void> {
-    this.stats.backendPending = [...this.pending];
+    tally(this.stats, { kind: 'consumed', through: this.stats.consumed, backendPending: this.pending });
     await this.commit();
     await this.inFlight;
   }

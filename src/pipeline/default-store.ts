@@ -1,7 +1,6 @@
 import type { Backend } from '../models/sampler.ts';
 import { withReuseReport, type ReuseCounts } from '../models/reuse-backend.ts';
 import type { BuildStore } from '../sinks/build-store.ts';
-import { withCardStats } from '../sinks/card-stats-store.ts';
 import { join } from 'node:path';
 import { REPORT_FILE, writeReportOf } from '../report/write-report.ts';
 import { buildFigures } from '../sinks/build-figures.ts';
@@ -27,7 +26,7 @@ export function defaultBuildStore(out: string, pipeline: Pipeline, opts: { repor
     }
     return datasetCard(m, figures);
   };
-  const store = withCardStats(openParquetBuildStore(out, pipeline.output, { card }));
+  const store = openParquetBuildStore(out, pipeline.output, { card });
   const backend = pipeline.backend as Backend & { counts?: () => ReuseCounts };
   return typeof backend.counts === 'function' ? withReuseReport(store, { counts: backend.counts }) : store;
 }

@@ -217,7 +217,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       report.inputChanges = { inputs: inputChanges, removedPrompts: readAll ? resume.donePromptIds.size - doneSeen : null };
     }
     // Finished only when every prompt is done: prompts waiting on the backend keep the build open.
-    if (!interrupted && pending.size === 0) await store.finish(report as unknown as Record<string, unknown>);
+    if (!interrupted && pending.size === 0) await store.finish(report);
     return report;
   } finally {
     stop.removeEventListener('abort', onStop);

@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { LOCK_FILE, lockBuildDir } from './build-lock.ts';
 import { MANIFEST_FORMAT, type Manifest, readManifest, type ShardEntry, totalsOf, writeManifest } from '../sinks/manifest.ts';
-import { CARD_STATS_KEY } from '../sinks/card-stats-store.ts';
 import { datasetCard } from '../sinks/dataset-card.ts';
 import { buildFigures } from '../sinks/build-figures.ts';
 import { REPORT_FILE, writeReportOf } from '../report/write-report.ts';
@@ -102,24 +101,6 @@ export function mergeStats(all: BuildStats[]): BuildStats {
   const merged = all.reduce((acc, s) => add(acc, s) as BuildStats, emptyStats());
   merged.consumed = Math.max(0, ...all.map((s) => s.consumed));
   return merged;
-}
-
-/**
- * Element-wise sum of count objects of one shape (numbers added, arrays by position, objects by key; other values
- * from the first that has them). undefined for none.
- */
-export function sumCounts(all: readonly unknown[]): unknown {
-  const add = (a: unknown, b: unknown): unknown => {
-    if (typeof a === 'number' && typeof b === 'number') return a + b;
-    if (Array.isArray(a) && Array.isArray(b)) return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (i in a ? (i in b ? add(a[i], b[i]) : a[i]) : b[i]));
-    if (a && b && typeof a === 'object' && typeof b === 'object') {
-      const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
-      for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = k in out ? add(out[k], v) : structuredClone(v);
-      return out;
-    }
-    return a ?? b;
-  };
-  return all.length === 0 ? undefined : all.slice(1).reduce((acc, x) => add(acc, x), structuredClone(all[0]));
 }
 
 /** Put `src` at `dst`: a hard link when the file system allows (else a copy), a copy, or an absolute symlink. */
@@ -229,8 +210,6 @@ async function mergeInto(dirs: readonly string[], out: string, options: { files?
   const configHash = sha256Hex(canonicalJson(config));
   const method = methods.size === 1 ? [...methods][0] : methods.size === 0 ? 'hardlink' : 'mixed';
   const now = new Date().toISOString();
-  // The dataset card's figures are counts: the merged build's are the sums of the shards'.
-  const card = sumCounts(inputs.map((i) => i.manifest.report?.[CARD_STATS_KEY] ?? i.manifest.stats?.[CARD_STATS_KEY]).filter((c) => c !== undefined));
   const report = {
     ...buildReport({ pipeline: first.manifest.pipeline, out, configHash, interrupted: false, resumedFromCommits: 0, stats, start: emptyStats(), runSeconds: 0 }),
     merged: {
@@ -238,9 +217,7 @@ async function mergeInto(dirs: readonly string[], out: string, options: { files?
       files: method,
       warnings,
     },
-    ...(card !== undefined ? { [CARD_STATS_KEY]: card } : {}),
   };
-  if (card !== undefined) (stats as unknown as Record<string, unknown>)[CARD_STATS_KEY] = card;
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     pipeline: first.manifest.pipeline,
@@ -254,8 +231,8 @@ async function mergeInto(dirs: readonly string[], out: string, options: { files?
     commits: inputs.length,
     shards,
     totals: totalsOf(shards),
-    stats: stats as unknown as Record<string, unknown>,
-    report: report as unknown as Record<string, unknown>,
+    stats,
+    report,
     finished: true,
   };
   const tmp = join(out, '.tmp');
