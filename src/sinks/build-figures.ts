@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { verifyShards, type BuildInspection } from './inspect-build.ts';
 import { readManifest, type Manifest, type ShardKind } from './manifest.ts';
+import { buildSources, corpusCounts, num, rows, sqlString, type CorpusCount } from './build-sql.ts';
 
 /**
  * The figures of a build, for the dataset card and `distillery report`: every number is a DuckDB aggregate over the
@@ -19,7 +20,7 @@ export interface BuildFigures {
   finished: boolean;
   createdAt: string;
   updatedAt: string;
-  corpora: { corpus: ShardKind; shards: number; rows: number; manifestRows: number; bytes: number }[];
+  corpora: CorpusCount[];
   totals: { prompts: number; samples: number; accepted: number; selected: number; backendErrors: number; verdicts: number; judgeErrors: number };
   health: Health;
   byDomain: GroupFigures[];
@@ -103,13 +104,7 @@ const EXAMPLE_PROMPTS = 6;
 const SAMPLES_PER_SIDE = 2;
 const CLIP = { prompt: 1200, reasoning: 900, answer: 400, reason: 300, cell: 240 } as const;
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const num = (v: unknown) => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : v == null ? 0 : Number(v));
 const clip = (s: string | null, n: number) => (s === null ? null : s.length > n ? `${s.slice(0, n)}… [${(s.length - n).toLocaleString('en-US')} more characters]` : s);
-
-async function rows<T>(con: DuckDBConnection, sql: string): Promise<T[]> {
-  return (await con.runAndReadAll(sql)).getRowObjectsJS() as T[];
-}
 
 /** A round bin width (1, 2 or 5 × 10^n) giving about `bins` bins up to `top`. */
 export function niceBinWidth(top: number, bins: number): number {
@@ -137,29 +132,20 @@ export interface FigureOptions {
 export async function buildFigures(dir: string, manifest?: Manifest, opts: FigureOptions = {}): Promise<BuildFigures> {
   const m = manifest ?? (await readManifest(dir));
   if (!m) throw new Error(`${dir}: no manifest.json; is this a distillery build directory (the --out of distillery run)?`);
-  const files = (corpus: ShardKind) => m.shards.filter((s) => s.corpus === corpus).map((s) => sqlString(join(dir, s.path)));
-  const has = (corpus: ShardKind) => m.shards.some((s) => s.corpus === corpus);
-  const source = (corpus: ShardKind, extra = '') => `read_parquet([${files(corpus).join(', ')}]${extra})`;
+  const src = buildSources(dir, m);
+  const { has } = src;
+  const source = src.parquet;
 
   // Spills (a large GROUP BY past the memory limit) go to a temp dir of our own, removed after, not ./.tmp.
   const spill = await mkdtemp(join(tmpdir(), 'distillery-figures-'));
   const db = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:', { memory_limit: opts.memoryLimit ?? '512MB', temp_directory: spill, ...(opts.threads ? { threads: String(opts.threads) } : {}) });
   const con = await db.connect();
   try {
-    const corpora: BuildFigures['corpora'] = [];
-    for (const corpus of ['sft', 'distill', 'samples', 'prefs', 'quarantine'] as const) {
-      const t = m.totals[corpus];
-      let counted = 0;
-      if (has(corpus)) {
-        const from = corpus === 'quarantine' ? quarantineSource(files(corpus)) : source(corpus);
-        counted = num((await rows<{ n: bigint }>(con, `SELECT count(*) AS n FROM ${from}`))[0].n);
-      }
-      corpora.push({ corpus, shards: t.shards, rows: counted, manifestRows: t.rows, bytes: t.bytes });
-    }
+    const corpora = await corpusCounts(con, m, src);
 
     const excluded: BuildFigures['excluded'] = [];
     if (has('quarantine')) {
-      const q = await rows<{ reason: string; n: bigint }>(con, `SELECT split_part(reason, ':', 1) AS reason, count(*) AS n FROM ${quarantineSource(files('quarantine'))} GROUP BY 1 ORDER BY n DESC, reason`);
+      const q = await rows<{ reason: string; n: bigint }>(con, `SELECT split_part(reason, ':', 1) AS reason, count(*) AS n FROM ${src.quarantine()} GROUP BY 1 ORDER BY n DESC, reason`);
       for (const r of q) excluded.push({ reason: r.reason, rows: num(r.n) });
     }
     const duplicatesDropped = duplicatesOf(m);
@@ -205,10 +191,6 @@ export async function buildFigures(dir: string, manifest?: Manifest, opts: Figur
     db.closeSync();
     await rm(spill, { recursive: true, force: true });
   }
-}
-
-function quarantineSource(files: string[]): string {
-  return `read_json([${files.join(', ')}], format = 'newline_delimited', columns = {file: 'VARCHAR', line: 'BIGINT', reason: 'VARCHAR', raw: 'VARCHAR'})`;
 }
 
 /** Exact duplicates are dropped by the engine before sampling and only counted in its stats. */

@@ -2,9 +2,9 @@ import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { readManifest, type Manifest, type ShardKind } from './manifest.ts';
+import { readManifest, type Manifest } from './manifest.ts';
 import { formatBytes } from './units.ts';
+import { buildSources, CORPORA, corpusCounts, num, rows, type CorpusCount } from './build-sql.ts';
 
 export interface ShardCheck {
   path: string;
@@ -22,7 +22,7 @@ export interface BuildInspection {
   commits: number;
   finished: boolean;
   /** Rows per corpus as DuckDB counts them, next to the manifest's totals. */
-  corpora: { corpus: ShardKind; shards: number; rows: number; manifestRows: number; bytes: number }[];
+  corpora: CorpusCount[];
   acceptanceByDomain: { domain: string; samples: number; accepted: number; rate: number }[];
   verdictsByJudge: { judge: string; pass: number; fail: number; error: number; passRate: number }[];
   /** Failing and error verdicts per judge and category (schemas/verdict.ts): the reasons grouped by kind. */
@@ -33,7 +33,6 @@ export interface BuildInspection {
   checksums: { ok: number; problems: ShardCheck[] };
 }
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 async function sha256File(path: string): Promise<string | null> {
   const hash = createHash('sha256');
@@ -57,41 +56,27 @@ export async function verifyShards(dir: string, m: Manifest): Promise<BuildInspe
     else ok++;
   }
   const listed = new Set(m.shards.map((s) => s.path));
-  for (const sub of ['sft', 'distill', 'samples', 'prefs', 'quarantine']) {
+  for (const sub of CORPORA) {
     const names = await readdir(join(dir, sub)).catch(() => [] as string[]);
     for (const n of names) if (!listed.has(`${sub}/${n}`)) problems.push({ path: `${sub}/${n}`, status: 'unlisted' });
   }
   return { ok, problems };
 }
 
-async function rows<T>(con: DuckDBConnection, sql: string): Promise<T[]> {
-  return (await con.runAndReadAll(sql)).getRowObjectsJS() as T[];
-}
-
-const num = (v: unknown) => (typeof v === 'bigint' ? Number(v) : (v as number | null) ?? 0);
 
 /** Summarise a build directory through DuckDB, reading only the shards its manifest lists. */
 export async function inspectBuild(dir: string, opts: { top?: number } = {}): Promise<BuildInspection> {
   const m = await readManifest(dir);
   if (!m) throw new Error(`${dir}: no manifest.json; is this a distillery build directory (the --out of distillery run)?`);
   const top = opts.top ?? 10;
-  const files = (corpus: ShardKind) => m.shards.filter((s) => s.corpus === corpus).map((s) => sqlString(join(dir, s.path)));
-  const source = (corpus: ShardKind) => `read_parquet([${files(corpus).join(', ')}])`;
-  const has = (corpus: ShardKind) => files(corpus).length > 0;
+  const src = buildSources(dir, m);
+  const { has } = src;
+  const source = src.parquet;
 
   const db = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:'); // loaded on use: a build that never reads Parquet back does not load DuckDB
   const con = await db.connect();
   try {
-    const corpora: BuildInspection['corpora'] = [];
-    for (const corpus of ['sft', 'distill', 'samples', 'prefs', 'quarantine'] as const) {
-      const t = m.totals[corpus];
-      let counted = 0;
-      if (has(corpus)) {
-        const from = corpus === 'quarantine' ? `read_json([${files(corpus).join(', ')}], format = 'newline_delimited')` : source(corpus);
-        counted = num((await rows<{ n: bigint }>(con, `SELECT count(*) AS n FROM ${from}`))[0].n);
-      }
-      corpora.push({ corpus, shards: t.shards, rows: counted, manifestRows: t.rows, bytes: t.bytes });
-    }
+    const corpora = await corpusCounts(con, m, src);
 
     let acceptanceByDomain: BuildInspection['acceptanceByDomain'] = [];
     let verdictsByJudge: BuildInspection['verdictsByJudge'] = [];
