@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { exactAnswerJudge } from '../src/judges/exact-answer.ts';
 import { formatJudge } from '../src/judges/format.ts';
 import { replay } from '../src/models/replay/index.ts';
-import { reuseSamples, withReuseReport } from '../src/models/reuse-backend.ts';
+import { PreviousBuild } from '../src/pipeline/reuse.ts';
 import { openParquetBuildStore } from '../src/sinks/parquet-build-store.ts';
 import { readManifest } from '../src/sinks/manifest.ts';
 import type { Backend } from '../src/models/sampler.ts';
@@ -57,15 +57,12 @@ test('a nightly build over a grown prompt set reuses every stored sample and ver
 
   // Night 2: two more prompts, same generation config and judges: only the 4 new samples are judged.
   const out2 = join(grown.dir, 'night2');
-  const reuse2 = reuseSamples(out1, replay({ file: grown.rec }), { judges: judges().map((j) => j.describe()), grouping });
-  const fresh = replay({ file: grown.rec });
-  assert.deepEqual(reuse2.describe(), fresh.describe(), 'same identity: same sample keys as a fresh build');
   const calls2 = { n: 0 };
-  const p2 = pipeline(grown.file, reuse2, [counted(judges()[0], calls2)]);
-  await runPipeline(p2, { out: out2, store: withReuseReport(openParquetBuildStore(out2, p2.output), reuse2) });
+  const p2 = pipeline(grown.file, replay({ file: grown.rec }), [counted(judges()[0], calls2)]);
+  const report2 = await runPipeline(p2, { out: out2, store: openParquetBuildStore(out2, p2.output), reuse: out1 });
   const expected2 = { reused: 8, generated: 4, rejudged: 0, verdictsKept: 8, judgesReused: 1, previous: '', judgesChanged: false };
   assert.deepEqual({ ...((await readManifest(out2))!.report!.incremental as object), previous: '' }, expected2);
-  assert.deepEqual({ ...reuse2.counts(), previous: '' }, expected2);
+  assert.deepEqual({ ...report2.incremental!, previous: '' }, expected2);
   assert.equal(calls2.n, 4, 'the judge saw only the new samples');
   const s1 = await samples(out1);
   const s2 = await samples(out2);
@@ -79,9 +76,8 @@ test('a nightly build over a grown prompt set reuses every stored sample and ver
   // Night 3: the judges changed (a format judge added in front): stored samples are re-judged, nothing is generated.
   const out3 = join(grown.dir, 'night3');
   const judges3 = () => [formatJudge(), exactAnswerJudge({ name: 'answer' })];
-  const reuse3 = reuseSamples(out2, replay({ file: grown.rec }), { judges: judges3().map((j) => j.describe()), grouping });
-  await runPipeline(pipeline(grown.file, reuse3, judges3()), { out: out3 });
-  assert.deepEqual({ ...reuse3.counts(), previous: '' }, { reused: 12, generated: 0, rejudged: 12, verdictsKept: 0, judgesReused: 0, previous: '', judgesChanged: true });
+  const report3 = await runPipeline(pipeline(grown.file, replay({ file: grown.rec }), judges3()), { out: out3, reuse: out2 });
+  assert.deepEqual({ ...report3.incremental!, previous: '' }, { reused: 12, generated: 0, rejudged: 12, verdictsKept: 0, judgesReused: 0, previous: '', judgesChanged: true });
   const judged = await duckRows(`SELECT count(*) FROM read_parquet('${out3}/samples/*.parquet') WHERE list_contains(list_transform(verdicts, v -> v.judge), 'format')`);
   assert.equal(Number(judged[0][0]), 12);
 
@@ -89,22 +85,25 @@ test('a nightly build over a grown prompt set reuses every stored sample and ver
   const out4 = join(grown.dir, 'night4');
   const calls4 = { n: 0 };
   const judges4 = () => [exactAnswerJudge({ name: 'answer' }), formatJudge()];
-  const reuse4 = reuseSamples(out2, replay({ file: grown.rec }), { judges: judges4().map((j) => j.describe()), grouping });
-  await runPipeline(pipeline(grown.file, reuse4, [counted(judges4()[0], calls4), judges4()[1]]), { out: out4 });
-  assert.deepEqual({ ...reuse4.counts(), previous: '' }, { reused: 12, generated: 0, rejudged: 12, verdictsKept: 0, judgesReused: 1, previous: '', judgesChanged: true });
+  const report4 = await runPipeline(pipeline(grown.file, replay({ file: grown.rec }), [counted(judges4()[0], calls4), judges4()[1]]), { out: out4, reuse: out2 });
+  assert.deepEqual({ ...report4.incremental!, previous: '' }, { reused: 12, generated: 0, rejudged: 12, verdictsKept: 0, judgesReused: 1, previous: '', judgesChanged: true });
   assert.equal(calls4.n, 0, 'the unchanged judge was not asked again');
   const scratch4 = join(grown.dir, 'scratch4');
   await runPipeline(pipeline(grown.file, replay({ file: grown.rec }), judges4()), { out: scratch4 });
   assert.deepEqual(await sampleRows(out4), await sampleRows(scratch4));
 
   // Another grouping (k = 2 then k = 3 would judge other groups): nothing is kept.
-  const reuse5 = reuseSamples(out2, replay({ file: grown.rec }), { judges: judges().map((j) => j.describe()), grouping: { k: 3, target: null } });
-  await reuse5.open().then((s) => s.close());
+  const reuse5 = await PreviousBuild.open(out2, { judges: judges().map((j) => j.describe()), grouping: { k: 3, target: null } });
+  reuse5.close();
   assert.equal(reuse5.counts().judgesReused, 0);
+  const reuse6 = await PreviousBuild.open(out2, { judges: judges().map((j) => j.describe()), grouping });
+  reuse6.close();
+  assert.equal(reuse6.counts().judgesReused, 1, 'the same grouping keeps the unchanged judge');
 });
 
 test('reuse refuses a directory that is not a build', async () => {
   const f = await fixture(1);
-  const b = reuseSamples(join(f.dir, 'nope'), replay({ file: f.rec }));
-  await assert.rejects(b.open(), /has no manifest\.json; give the directory of a previous build/);
+  await assert.rejects(PreviousBuild.open(join(f.dir, 'nope')), /has no manifest\.json; give the directory of a previous build/);
+  const p = pipeline(f.file, replay({ file: f.rec }), [exactAnswerJudge()]);
+  await assert.rejects(runPipeline(p, { out: join(f.dir, 'out'), reuse: join(f.dir, 'nope') }), /has no manifest\.json/);
 });

@@ -46,7 +46,7 @@ const PUBLIC = [
 test('the public entry point exports exactly the pipeline author names, and no internals', async () => {
   const d = (await import('../src/index.ts')) as Record<string, unknown>;
   assert.deepEqual(Object.keys(d).sort(), [...PUBLIC].sort());
-  for (const internal of ['openAIServer', 'verifyMath', 'datasetCard', 'openParquetBuildStore', 'reuseSamples', 'mathAnswersEquivalent']) {
+  for (const internal of ['openAIServer', 'verifyMath', 'datasetCard', 'openParquetBuildStore', 'PreviousBuild', 'mathAnswersEquivalent']) {
     assert.equal(internal in d, false, internal);
   }
 });

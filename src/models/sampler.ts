@@ -1,4 +1,3 @@
-import type { Verdict } from '../../schemas/verdict.ts';
 import type { GenerationConfig } from '../../schemas/generation.ts';
 import type { Prompt } from '../../schemas/prompt.ts';
 import type { FinishReason } from '../../schemas/sample.ts';
@@ -37,21 +36,6 @@ export interface GeneratedSample {
    * recovers, or in the next run. Unset or false: the request itself was refused (e.g. a prompt over the context).
    */
   transient?: boolean;
-  /** Verdicts a previous build stored for this very sample (incremental builds, src/models/reuse-backend.ts). */
-  stored?: StoredVerdicts;
-}
-
-/**
- * A previous build's verdicts on a reused sample. The first `judges` judges of this build are those of the previous
- * build (same config, same code, samples grouped the same way), so their stored verdicts can stand instead of
- * judging again — which for a generative judge means not paying for the calls again.
- */
-export interface StoredVerdicts {
-  verdicts: Verdict[];
-  /** Leading judges of this build whose stored verdicts are valid (0: judge everything again). */
-  judges: number;
-  /** The engine says, each time it judges the sample, how many leading judges' stored verdicts it kept. */
-  used(keptJudges: number): void;
 }
 
 /** A live model backend. `generate` returns one GeneratedSample per requested index, in any order. */

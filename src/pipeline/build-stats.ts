@@ -1,5 +1,6 @@
 import type { Verdict } from '../../schemas/verdict.ts';
 import type { PromptRows } from '../select/rows.ts';
+import type { ReuseCounts } from './reuse.ts';
 import { quarantineCategory } from '../sources/quarantine.ts';
 
 /**
@@ -162,6 +163,8 @@ export type BuildReport = {
   backendHealth?: { stoppedBy: string | null; outages: number; outageSeconds: number; pendingPrompts: number; resampledPrompts: number };
   /** Set when the run resumed over changed inputs (--allow-input-change); removedPrompts null when not all was read. */
   inputChanges?: { inputs: { name: string; was: string | null; now: string | null }[]; removedPrompts: number | null };
+  /** An incremental build (reuse of a previous build): what it reused, generated and re-judged. */
+  incremental?: ReuseCounts;
 };
 
 export function buildReport(args: { pipeline: string; out: string; configHash: string; interrupted: boolean; resumedFromCommits: number; stats: BuildStats; start: BuildStats; runSeconds: number; topN?: number }): BuildReport {

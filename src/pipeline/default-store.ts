@@ -1,5 +1,3 @@
-import type { Backend } from '../models/sampler.ts';
-import { withReuseReport, type ReuseCounts } from '../models/reuse-backend.ts';
 import type { BuildStore } from '../sinks/build-store.ts';
 import { join } from 'node:path';
 import { REPORT_FILE, writeReportOf } from '../report/write-report.ts';
@@ -12,8 +10,7 @@ import type { Pipeline } from './define.ts';
 /**
  * The build directory a run writes when no store is given: Parquet corpora and manifest, the dataset card
  * (README.md, its figures computed by DuckDB over the shards at the end), with `report: true` the HTML report
- * beside it from the same figures (what `distillery run` asks for), and — when the backend reuses a previous
- * build's samples — the reused / generated / re-judged counts in the report.
+ * beside it from the same figures (what `distillery run` asks for).
  */
 export function defaultBuildStore(out: string, pipeline: Pipeline, opts: { report?: boolean } = {}): BuildStore {
   const card = async (m: Manifest, dir: string) => {
@@ -26,7 +23,5 @@ export function defaultBuildStore(out: string, pipeline: Pipeline, opts: { repor
     }
     return datasetCard(m, figures);
   };
-  const store = openParquetBuildStore(out, pipeline.output, { card });
-  const backend = pipeline.backend as Backend & { counts?: () => ReuseCounts };
-  return typeof backend.counts === 'function' ? withReuseReport(store, { counts: backend.counts }) : store;
+  return openParquetBuildStore(out, pipeline.output, { card });
 }

@@ -9,6 +9,7 @@ import { Committer, type BatchOutcome } from './commit.ts';
 import { canonicalJson, generationHash, pipelineConfigJson, sha256Hex } from './config-hash.ts';
 import type { Pipeline } from './define.ts';
 import { defaultBuildStore } from './default-store.ts';
+import { PreviousBuild } from './reuse.ts';
 import { SampleJudge } from './sample-judge.ts';
 import { shapePrompt } from './shape.ts';
 import { quotaMet, targetReport, type SamplingReport } from './target-sampling.ts';
@@ -58,6 +59,11 @@ export interface RunOptions {
    * at once, naming the holder; `command` names this one in the lock (default "distillery run").
    */
   lock?: boolean | { command: string };
+  /**
+   * An incremental build over a previous build directory: samples it made (same key) are served from its shards with
+   * their stored verdicts instead of being generated (and judged) again; the report's `incremental` says how many.
+   */
+  reuse?: string;
 }
 
 /** Default grace period after a stop before in-flight requests are aborted. */
@@ -101,6 +107,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     throw e;
   }
   let sampler: Sampler | null = null;
+  let previous: PreviousBuild | null = null;
   // `stop`: take no more prompts (Ctrl-C, or the backend down past its budget). `hard`: abort requests and judges
   // still in flight, a grace period after the stop, so a stalled request never holds the stop for its timeout.
   const stopper = new AbortController();
@@ -120,12 +127,14 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       stats.quotaSkipped = 0;
     }
     const start = structuredClone(stats);
+    // Stored verdicts stand for the leading judges whose config, the code version and the sample grouping are unchanged.
+    if (opts.reuse !== undefined) previous = await PreviousBuild.open(opts.reuse, { judges: judges.map((j) => j.describe()), grouping: { k: generation.k, target: pipeline.target ?? null } });
     sampler = await backend.open({ out: opts.out });
 
     const health: BackendHealthOptions = { ...DEFAULT_BACKEND_HEALTH, ...opts.backendHealth };
     // The breaker probes through the stage (a backend without a probe of its own gets a 1-token sample).
     const breaker: BackendBreaker = new BackendBreaker(health, (signal) => sampleJudge.probe(signal), stop, (n) => opts.onNotice?.(n), (e) => stopper.abort(e));
-    const sampleJudge = new SampleJudge({ sampler, backendKind: backend.kind, generation, configHash, judges, selection, target: pipeline.target, concurrency: backend.concurrency, gate: breaker, signal: hard.signal });
+    const sampleJudge = new SampleJudge({ sampler, backendKind: backend.kind, generation, configHash, judges, selection, target: pipeline.target, concurrency: backend.concurrency, gate: breaker, signal: hard.signal, previous: previous ?? undefined });
     const committer = new Committer(store, stats, {
       quotas: pipeline.quotas,
       shardRows: output.shardRows,
@@ -204,6 +213,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     }));
     const backendCounters = sampler.report?.();
     if (backendCounters) report.backend = backendCounters;
+    if (previous) report.incremental = previous.counts();
     report.backendHealth = {
       stoppedBy: breaker.failure,
       outages: breaker.outages,
@@ -223,6 +233,7 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
     stop.removeEventListener('abort', onStop);
     clearTimeout(graceTimer);
     await sampler?.close().catch(() => {});
+    previous?.close();
     for (const j of judges) await j.close?.().catch(() => {});
     await store.close();
     await lock?.release();

@@ -4,9 +4,10 @@ import type { TargetSampling } from '../../schemas/pipeline.ts';
 import type { Prompt } from '../../schemas/prompt.ts';
 import { sampleKey, type Sample } from '../../schemas/sample.ts';
 import type { Judge } from '../judges/judge.ts';
-import type { GeneratedSample, ProbeResult, SampleRequest, Sampler, StoredVerdicts } from '../models/sampler.ts';
+import type { GeneratedSample, ProbeResult, SampleRequest, Sampler } from '../models/sampler.ts';
 import type { JudgedSample, SelectionPolicy } from '../select/policy.ts';
 import { judgeGroup, type StoredGroup } from './judge-group.ts';
+import type { PreviousBuild, StoredVerdicts } from './reuse.ts';
 import { sampleInRounds } from './target-sampling.ts';
 
 /**
@@ -53,6 +54,8 @@ export interface SampleJudgeOptions {
   gate: CallGate;
   /** Aborts requests and judges in flight (the build's hard stop). */
   signal: AbortSignal;
+  /** An incremental build: samples the previous build made are served from it with their stored verdicts. */
+  previous?: PreviousBuild;
 }
 
 type Request = { prompt: Prompt; indices: readonly number[] };
@@ -132,15 +135,26 @@ export class SampleJudge {
 
   /** One backend call for a batch of (prompt, indices); a missing or failed sample becomes an error sample. */
   private async call(reqs: readonly Request[], send: boolean): Promise<Map<Prompt, Sample[]>> {
-    const { sampler, generation, configHash, backendKind: kind, gate, signal } = this.o;
+    const { sampler, generation, configHash, backendKind: kind, gate, signal, previous } = this.o;
     const model = sampler.model;
-    const requests: SampleRequest[] = reqs.map(({ prompt, indices: ix }) => ({ prompt, indices: ix, keys: ix.map((i) => sampleKey(prompt.id, i, configHash)) }));
+    let requests: SampleRequest[] = reqs.map(({ prompt, indices: ix }) => ({ prompt, indices: ix, keys: ix.map((i) => sampleKey(prompt.id, i, configHash)) }));
     let generated: GeneratedSample[] = [];
+    const stored = new Map<GeneratedSample, StoredVerdicts>();
+    if (previous && requests.length > 0) {
+      const { served, rest } = await previous.take(requests);
+      for (const r of served) {
+        generated.push(r.sample);
+        stored.set(r.sample, r.stored);
+      }
+      requests = rest;
+    }
     let failure: string | null = send ? null : `not sent: backend ${kind} is down (${gate.failure ?? 'the build is stopping'})`;
     if (requests.length > 0 && send) {
       this.lastPrompt = requests[requests.length - 1].prompt;
       try {
-        generated = await this.calls(() => sampler.generate(requests, generation, signal));
+        const fresh = await this.calls(() => sampler.generate(requests, generation, signal));
+        previous?.generated(fresh.length);
+        generated = generated.concat(fresh);
       } catch (e) {
         failure = `backend ${kind} failed: ${e instanceof Error ? e.message : String(e)}`;
       }
@@ -158,7 +172,8 @@ export class SampleJudge {
             return s;
           }
           const sample: Sample = { ...base, prefill: g.prefill, text: g.text, finishReason: g.finishReason, promptTokens: g.promptTokens, completionTokens: g.completionTokens, error: g.error };
-          if (g.stored) this.storedOf.set(sample, g.stored);
+          const kept = stored.get(g);
+          if (kept) this.storedOf.set(sample, kept);
           if (g.finishReason === 'error' && g.transient) this.transient.add(sample);
           return sample;
         }),

@@ -6,7 +6,6 @@ import { formatReport, progressJson, progressLine } from '../../pipeline/progres
 import type { ShardSpec } from '../../sources/shard.ts';
 import { isAutoShard, shardFlag } from '../../cluster/scheduler-shard.ts';
 import { applyBackendOverride, BACKEND_OVERRIDE_FLAGS } from '../backend-override.ts';
-import { reuseSamples } from '../../models/reuse-backend.ts';
 import { defaultBuildStore } from '../../pipeline/default-store.ts';
 import { REPORT_FILE } from '../../report/write-report.ts';
 import { join } from 'node:path';
@@ -81,16 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // --backend openai --base-url URL --model NAME replaces the pipeline's backend.
-  let pipeline = applyBackendOverride('run', await loadPipelineWithParameters(positionals[0], values.set), values);
-  // --reuse PREV_DIR: the nightly incremental build. Samples with the same key in the previous build are served
-  // from its shards with their stored verdicts (kept for the unchanged leading judges; the rest judge again); only
-  // the rest is generated.
-  if (values.reuse !== undefined) {
-    const judges = pipeline.judges.map((j) => j.describe());
-    const grouping = { k: pipeline.generation.k, target: pipeline.target ?? null };
-    pipeline = Object.freeze({ ...pipeline, backend: reuseSamples(values.reuse, pipeline.backend, { judges, grouping }) });
-  }
-
+  const pipeline = applyBackendOverride('run', await loadPipelineWithParameters(positionals[0], values.set), values);
   const controller = new AbortController();
   let stops = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -132,6 +122,8 @@ export async function run(argv: string[]): Promise<number> {
       onProgress,
       onNotice,
       allowInputChange: values['allow-input-change'] ?? false,
+      // --reuse PREV_DIR: the nightly incremental build (samples with the same key served from PREV_DIR's shards).
+      reuse: values.reuse,
       ...(outageBudgetMs !== undefined ? { backendHealth: { outageBudgetMs } } : {}),
     });
     if (tty) process.stderr.write('\r\x1b[2K');
