@@ -17,7 +17,7 @@ import { scriptOfCodePoint } from '../src/judges/readability/chars.ts';
 import { checkReadability, type ReadabilityInput } from '../src/judges/readability/index.ts';
 import { proseOf, scanWords, wordsOf, type Script, type Word } from '../src/judges/readability/prose.ts';
 import { repetition, repetitionOfTokens, tokensOf, type Repetition } from '../src/judges/readability/repetition.ts';
-import { splitResponse } from '../src/judges/response.ts';
+import { splitResponse } from '../schemas/response.ts';
 import { syntheticTeacher } from './scale/synthetic-teacher.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');

@@ -4,7 +4,7 @@ import { Prompt } from './prompt.ts';
 import { DistillRecord, PrefRecord, QuarantineRecord, SampleRecord, SftRecord } from './records.ts';
 import { Sample } from './sample.ts';
 import { Verdict } from './verdict.ts';
-import { Manifest } from '../src/sinks/manifest.ts';
+import { Manifest } from './manifest.ts';
 
 /**
  * JSON Schema files (schemas/json/<name>.schema.json) for users outside TypeScript, derived from the zod schemas.

@@ -8,7 +8,7 @@ import { rowToPrompt, gsm8kReference, RowError } from '../src/sources/prompt-map
 import { inShard, parseShard } from '../src/sources/shard.ts';
 import { ExactDedupe } from '../src/sources/exact-dedupe.ts';
 import { exactAnswerJudge } from '../src/judges/exact-answer.ts';
-import { finalAnswer } from '../src/judges/response.ts';
+import { finalAnswer } from '../schemas/response.ts';
 import { replay } from '../src/models/replay/index.ts';
 import { Prompt } from '../schemas/prompt.ts';
 import { GenerationConfig } from '../schemas/generation.ts';

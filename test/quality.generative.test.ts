@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generativeJudge, parseVerdict } from '../src/judges/generative/index.ts';
-import { finalAnswer } from '../src/judges/response.ts';
+import { finalAnswer } from '../schemas/response.ts';
 import type { Backend, GeneratedSample, Sampler, SampleRequest } from '../src/models/sampler.ts';
 import { Prompt } from '../schemas/prompt.ts';
 import type { Sample } from '../schemas/sample.ts';

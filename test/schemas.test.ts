@@ -4,7 +4,7 @@ import { Prompt } from '../schemas/prompt.ts';
 import { GenerationConfig } from '../schemas/generation.ts';
 import { sampleKey } from '../schemas/sample.ts';
 import { generationHash } from '../src/pipeline/config-hash.ts';
-import { splitResponse } from '../src/judges/response.ts';
+import { splitResponse } from '../schemas/response.ts';
 
 test('Prompt fills defaults and rejects an empty id', () => {
   const p = Prompt.parse({ id: 'a', messages: [{ role: 'user', content: 'hi' }], source: 's' });
@@ -28,7 +28,7 @@ test('splitResponse takes the answer after the last </think>', () => {
 });
 
 test('finalAnswer reads an <answer> whose closing tag a stop string ate, and narrows to its last box', async () => {
-  const { finalAnswer } = await import('../src/judges/response.ts');
+  const { finalAnswer } = await import('../schemas/response.ts');
   assert.equal(finalAnswer('<think>r</think>\n<answer>19'), '19');
   assert.equal(finalAnswer('<think>r</think><answer>so \\boxed{\\frac{1}{2}}</answer>'), '\\frac{1}{2}');
   assert.equal(finalAnswer('<think>r</think><answer></answer> 7'), '<answer></answer> 7');

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { HashSet64 } from '../src/sources/hash-set64.ts';
+import { HashSet64 } from '../src/collections/hash-set64.ts';
 import { ExactDedupe } from '../src/sources/exact-dedupe.ts';
 import { Prompt } from '../schemas/prompt.ts';
-import { PromptIdSet } from '../src/sources/prompt-id-set.ts';
+import { PromptIdSet } from '../src/collections/prompt-id-set.ts';
 
 test('HashSet64 keeps every distinct key through growth and refuses repeats', () => {
   const set = new HashSet64();

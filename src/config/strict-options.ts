@@ -1,5 +1,5 @@
 import { z as zod, type z } from 'zod';
-import { ConfigError } from '../pipeline/define.ts';
+import { ConfigError } from '../../schemas/config-error.ts';
 import { didYouMean } from './did-you-mean.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { checkOptionKeys } from '../config/strict-options.ts';
 import { responseOf } from '../../schemas/sample.ts';
 import { verdict } from '../../schemas/verdict.ts';
-import { finalAnswer } from './response.ts';
+import { finalAnswer } from '../../schemas/response.ts';
 import { perSampleJudge, type Judge } from './judge.ts';
 
 export interface ExactAnswerOptions {

@@ -2,7 +2,7 @@ import { checkOptionKeys } from '../config/strict-options.ts';
 import { responseOf, type Sample } from '../../schemas/sample.ts';
 import type { Prompt } from '../../schemas/prompt.ts';
 import { verdict, type Verdict } from '../../schemas/verdict.ts';
-import { finalAnswer } from './response.ts';
+import { finalAnswer } from '../../schemas/response.ts';
 import type { Judge } from './judge.ts';
 
 /** Are two final answers the same answer? The math judge exports one (`mathAnswersEquivalent`). */

@@ -9,7 +9,7 @@ import { buildFigures } from '../sinks/build-figures.ts';
 import { REPORT_FILE, writeReportOf } from '../report/write-report.ts';
 import { writeFileAtomic } from '../sinks/durable-fs.ts';
 import { buildReport, emptyStats, statsFrom, type BuildStats } from './build-stats.ts';
-import { canonicalJson, sha256Hex } from './config-hash.ts';
+import { canonicalJson, sha256Hex } from '../../schemas/canonical-json.ts';
 
 /** A refusal to merge: what is wrong, with the directory and what to do. */
 export class MergeError extends Error {

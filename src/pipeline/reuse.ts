@@ -5,7 +5,7 @@ import type { Verdict } from '../../schemas/verdict.ts';
 import type { GeneratedSample, SampleRequest } from '../models/sampler.ts';
 import { readManifest } from '../sinks/manifest.ts';
 import { codeVersion } from './code-version.ts';
-import { canonicalJson } from './config-hash.ts';
+import { canonicalJson } from '../../schemas/canonical-json.ts';
 
 /** What an incremental build reused and what it had to make. */
 export interface ReuseCounts {

@@ -4,7 +4,7 @@ import { promptText, type Prompt } from '../../schemas/prompt.ts';
 import type { DistillRecord, PrefRecord, SampleRecord, SftRecord } from '../../schemas/records.ts';
 import { responseOf, type Sample } from '../../schemas/sample.ts';
 import type { Verdict } from '../../schemas/verdict.ts';
-import { lastBoxed, splitResponse } from '../judges/response.ts';
+import { lastBoxed, splitResponse } from '../../schemas/response.ts';
 import type { JudgedSample, PromptSelection } from './policy.ts';
 
 /** The corpus rows of one prompt (never split across commits). */

@@ -13,7 +13,7 @@ import { MANIFEST_FILE, MANIFEST_FORMAT, type Manifest, type ShardEntry, readMan
 import { corpusParquetSchema } from './parquet-schema.ts';
 import { ParquetWriterPool, type WriterPoolOptions } from './parquet-writer-pool.ts';
 import { approxRowBytes, splitByBudget } from './row-budget.ts';
-import { PromptIdSet } from '../sources/prompt-id-set.ts';
+import { PromptIdSet } from '../collections/prompt-id-set.ts';
 
 export const CORPUS_NAMES: readonly CorpusName[] = ['sft', 'distill', 'samples', 'prefs'];
 const QUARANTINE_DIR = 'quarantine';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Prompt } from '../../schemas/prompt.ts';
-import { HashSet64 } from './hash-set64.ts';
-import { PromptIdSet } from './prompt-id-set.ts';
+import { HashSet64 } from '../collections/hash-set64.ts';
+import { PromptIdSet } from '../collections/prompt-id-set.ts';
 
 /** Normalised prompt text: Unicode NFKC, lower case, runs of whitespace collapsed, trimmed; roles kept. */
 export function normalisedPromptText(p: Pick<Prompt, 'messages'>): string {

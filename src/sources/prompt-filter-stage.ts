@@ -1,6 +1,6 @@
 import type { Prompt } from '../../schemas/prompt.ts';
 import type { QuarantineRecord } from '../../schemas/records.ts';
-import { canonicalJson, sha256Hex } from '../pipeline/config-hash.ts';
+import { canonicalJson, sha256Hex } from '../../schemas/canonical-json.ts';
 import type { Source, SourceItem, SourceReadOptions } from './source.ts';
 
 /** What a filter decided for one prompt: keep it, or drop it with a reason and a JSON-able record of why. */

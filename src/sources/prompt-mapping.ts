@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Prompt } from '../../schemas/prompt.ts';
 import type { ChatMessage } from '../../schemas/chat.ts';
-import { canonicalJson } from '../pipeline/config-hash.ts';
+import { canonicalJson } from '../../schemas/canonical-json.ts';
 
 /**
  * Column mapping: how a raw row (JSONL object or Parquet row) becomes a Prompt. Without an explicit mapping the

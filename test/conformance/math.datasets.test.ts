@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { verifyMath } from '../../src/judges/math/verify.ts';
-import { splitResponse } from '../../src/judges/response.ts';
+import { splitResponse } from '../../schemas/response.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(repoRoot, '../shared/datasets');

@@ -5,7 +5,7 @@
 import type { ChunkRows } from '../../src/sinks/build-store.ts';
 import type { DistillRecord, PrefRecord, SampleRecord, SftRecord } from '../../schemas/records.ts';
 import { mulberry32 } from './seeded-random.ts';
-import { lastBoxed } from '../../src/judges/response.ts';
+import { lastBoxed } from '../../schemas/response.ts';
 
 const WORDS = (
   'the a of to and in is that we for it be this with as so by then let now first next since therefore thus ' +

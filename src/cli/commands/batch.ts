@@ -10,7 +10,7 @@ import { formatReport } from '../../pipeline/progress.ts';
 import { batchResultsBackend } from '../../models/openai/batch-backend.ts';
 import { batchOptions, batchRequestWriter } from '../../models/openai/batch-request.ts';
 import { BatchResultIndex } from '../../models/openai/batch-results.ts';
-import { promptsInScope, resultsPrefix, type ScopeOptions } from '../../models/openai/batch-scope.ts';
+import { promptsInScope, resultsPrefix, type ScopeOptions } from '../../pipeline/batch-scope.ts';
 import { openai } from '../../models/openai/index.ts';
 import type { ShardSpec } from '../../sources/shard.ts';
 import { shardFlag } from '../../cluster/scheduler-shard.ts';

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { judgeSpec, runJsonlJudgeCommand } from '../jsonl-judge-command.ts';
 import { UsageError } from '../args.ts';
-import { splitResponse } from '../../judges/response.ts';
+import { splitResponse } from '../../../schemas/response.ts';
 import { mathPolicy } from '../../judges/math/policy.ts';
 import { MathWorkerPool } from '../../judges/math/worker-pool.ts';
 

@@ -1,4 +1,4 @@
-import { splitResponse } from '../response.ts';
+import { splitResponse } from '../../../schemas/response.ts';
 
 export type Language = 'python' | 'javascript';
 

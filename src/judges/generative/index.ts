@@ -6,8 +6,8 @@ import { responseOf, type Sample } from '../../../schemas/sample.ts';
 import { verdict, type Verdict, type VerdictCategory } from '../../../schemas/verdict.ts';
 import type { Backend, GeneratedSample, Sampler, SampleRequest } from '../../models/sampler.ts';
 import type { Judge, JudgeContext } from '../judge.ts';
-import { splitResponse } from '../response.ts';
-import { finalAnswer } from '../response.ts';
+import { splitResponse } from '../../../schemas/response.ts';
+import { finalAnswer } from '../../../schemas/response.ts';
 import { parseVerdict, type ParsedVerdict } from './parse-verdict.ts';
 import { DEFAULT_TEMPLATES, fillTemplate, type GenerativeMode, type JudgeTemplate } from './templates.ts';
 

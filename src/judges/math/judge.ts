@@ -2,7 +2,7 @@ import { promptText, type Prompt } from '../../../schemas/prompt.ts';
 import { responseOf, type Sample } from '../../../schemas/sample.ts';
 import { verdict, type Verdict } from '../../../schemas/verdict.ts';
 import type { Judge } from '../judge.ts';
-import { splitResponse } from '../response.ts';
+import { splitResponse } from '../../../schemas/response.ts';
 import { mathPolicy, type MathPolicy } from './policy.ts';
 import { verifyMath, type MathVerification } from './verify.ts';
 import { MathWorkerPool } from './worker-pool.ts';

@@ -1,5 +1,5 @@
 import { verdict, type Verdict, type VerdictCategory } from '../../../schemas/verdict.ts';
-import { splitResponse } from '../response.ts';
+import { splitResponse } from '../../../schemas/response.ts';
 import { codeBlocks } from './code-blocks.ts';
 import { baseLanguage, guessLanguage, isScriptLanguage, languageConsistency, type LanguageIdentifier } from './language.ts';
 import { repetition } from './repetition.ts';

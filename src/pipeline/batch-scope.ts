@@ -1,7 +1,7 @@
-import type { Prompt } from '../../../schemas/prompt.ts';
-import { admit, Admission } from '../../pipeline/admit.ts';
-import type { ShardSpec } from '../../sources/shard.ts';
-import type { Source, SourceItem, SourceReadOptions } from '../../sources/source.ts';
+import type { Prompt } from '../../schemas/prompt.ts';
+import { admit, Admission } from './admit.ts';
+import type { ShardSpec } from '../sources/shard.ts';
+import type { Source, SourceItem, SourceReadOptions } from '../sources/source.ts';
 
 /** What decides which prompts a build samples (as the engine does): dedupe, shard, limit. */
 export interface ScopeOptions {
