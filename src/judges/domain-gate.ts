@@ -8,6 +8,7 @@ export function onlyDomains(domains: readonly string[], judge: Judge): Judge {
   const set = new Set(domains);
   return {
     name: judge.name,
+    reads: judge.reads,
     describe: () => ({ ...judge.describe(), domains: [...set].sort() }),
     judge: (prompt, samples, ctx) => (set.has(prompt.domain) ? judge.judge(prompt, samples, ctx) : Promise.resolve(samples.map(() => null))),
     close: judge.close ? () => judge.close!() : undefined,

@@ -14,7 +14,10 @@ export interface JudgeContext {
  * (majority vote) need all k samples at once; per-sample judges use `perSampleJudge`.
  */
 export interface Judge {
+  /** The name its verdicts are recorded under (the engine records every verdict of this judge under it). */
   readonly name: string;
+  /** Judges whose verdicts this one reads (e.g. a fallback's rule judge): definePipeline checks they exist and run before it. */
+  readonly reads?: readonly string[];
   /** JSON-serialisable options; part of the pipeline config hash. */
   describe(): Record<string, unknown>;
   judge(prompt: Prompt, samples: readonly Sample[], ctx: JudgeContext): Promise<(Verdict | null)[]>;

@@ -6,6 +6,7 @@ import type { Backend } from '../models/sampler.ts';
 import type { SelectionPolicy } from '../select/policy.ts';
 import type { Source } from '../sources/source.ts';
 import { parseOptions } from '../config/strict-options.ts';
+import { didYouMean } from '../config/did-you-mean.ts';
 
 /** The plain options plus the four parts (checked one by one below, with messages of their own). */
 const DefinitionKeys = PipelineOptions.extend({ sources: z.unknown(), backend: z.unknown(), judges: z.unknown(), selection: z.unknown() });
@@ -47,5 +48,26 @@ export function definePipeline(def: PipelineDefinition): Pipeline {
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new ConfigError(`pipeline config: judges: two judges are named "${dup}"; give one a distinct name`);
   if (!selection || typeof selection.select !== 'function') throw new ConfigError('pipeline config: selection: expected a selection policy');
+  checkJudgeNames(judges, selection);
   return Object.freeze({ ...options, sources, backend, judges, selection });
+}
+
+/**
+ * Every judge name that something reads must be a judge of the pipeline: a misspelt or renamed judge would otherwise
+ * be read as "no verdict" on every sample, silently. A judge reading another's verdicts sees only those before it.
+ */
+function checkJudgeNames(judges: readonly Judge[], selection: SelectionPolicy): void {
+  const names = judges.map((j) => j.name);
+  const unknown = (name: string, who: string) => {
+    const near = didYouMean(name, names);
+    return new ConfigError(`pipeline config: ${who} reads the verdicts of judge "${name}", which is not in judges (${names.map((n) => `"${n}"`).join(', ') || 'none'})${near ? `; did you mean "${near}"?` : ''}`);
+  };
+  judges.forEach((j, i) => {
+    for (const name of j.reads ?? []) {
+      const at = names.indexOf(name);
+      if (at < 0) throw unknown(name, `judges.${i} ("${j.name}")`);
+      if (at > i) throw new ConfigError(`pipeline config: judges.${i} ("${j.name}") reads the verdicts of judge "${name}", which runs after it; put "${name}" first`);
+    }
+  });
+  for (const name of selection.reads ?? []) if (!names.includes(name)) throw unknown(name, 'selection');
 }

@@ -15,7 +15,7 @@ export const BACKEND_JUDGE = 'backend';
 
 /**
  * Run the judges in order over one prompt's samples. Each judge sees the verdicts of those before it; a null
- * verdict means "does not apply" and is not recorded. A sample the backend failed to produce gets one
+ * verdict means "does not apply" and is not recorded; every verdict is recorded under the judge's registered name. A sample the backend failed to produce gets one
  * `backend` error verdict and is not shown to judges (an error is never a wrong answer). `signal` (the build's
  * hard stop) reaches every judge, so a judge calling a model can give up its calls. A judge that throws or
  * returns malformed verdicts gives `error` verdicts naming the judge, the prompt and the message: never a crash.
@@ -39,7 +39,8 @@ export async function judgeGroup(judges: readonly Judge[], prompt: Prompt, sampl
         if (v === null || v === undefined) return null;
         const parsed = Verdict.safeParse(v);
         if (!parsed.success) throw new Error(`returned a malformed verdict: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
-        return parsed.data;
+        // Recorded under the name the judge is registered under (a judge renamed in a pipeline keeps its own name inside).
+        return parsed.data.judge === judge.name ? parsed.data : { ...parsed.data, judge: judge.name };
       });
     } catch (e) {
       out = threw(e instanceof Error ? e.message : String(e));

@@ -3,6 +3,7 @@ import type { Verdict } from '../../schemas/verdict.ts';
 import type { JudgedSample, PromptSelection, SampleDecision, SelectionPolicy } from './policy.ts';
 import { z } from 'zod';
 import { fn, parseOptions } from '../config/strict-options.ts';
+import { sha256Hex } from '../../schemas/canonical-json.ts';
 
 export interface KeepAcceptedOptions {
   /** Keep at most this many accepted samples per prompt in sft/ and distill/ (R1 kept several per prompt). */
@@ -19,7 +20,10 @@ export interface KeepAcceptedOptions {
   reward?: (judged: JudgedSample, accepted: boolean) => number | null;
   /** Label a rule-vs-generative disagreement (stored in samples/). Default: none. */
   disagreement?: (verdicts: readonly Verdict[]) => string | null;
-  /** Identity of the custom functions above, for the config hash (functions cannot be hashed). */
+  /**
+   * A name for the custom functions above, recorded in the config. Their code enters the config hash too (a digest
+   * of each function's source text), so editing a custom function is a new config, whatever the id says.
+   */
   id?: string;
 }
 
@@ -52,6 +56,7 @@ export function keepAccepted(options: KeepAcceptedOptions = {}): SelectionPolicy
   const accept = options.accept ?? allPass;
   const reward = options.reward ?? (() => null);
   const disagreement = options.disagreement ?? (() => null);
+  const custom = options.accept || options.reward || options.disagreement;
 
   return {
     describe: () => ({
@@ -60,8 +65,10 @@ export function keepAccepted(options: KeepAcceptedOptions = {}): SelectionPolicy
       prefer,
       passRateBand: band,
       prefsPerPrompt,
-      custom: options.id ?? (options.accept || options.reward || options.disagreement ? 'unnamed' : null),
+      custom: options.id ?? (custom ? 'unnamed' : null),
+      ...(custom ? { customCode: customCode(options) } : {}),
     }),
+    reads: [...new Set([options.accept, options.reward, options.disagreement].flatMap(readsOf))],
     select(_prompt: Prompt, judged: readonly JudgedSample[]): PromptSelection {
       const decisions: SampleDecision[] = judged.map((j) => {
         const accepted = accept(j.verdicts);
@@ -78,6 +85,22 @@ export function keepAccepted(options: KeepAcceptedOptions = {}): SelectionPolicy
       return { decisions, selected, prefs };
     },
   };
+}
+
+/** What identifies each custom function: its own description (a reward made by reward()), else a digest of its source text. */
+function customCode(options: KeepAcceptedOptions): Record<string, unknown> {
+  const id = (f: unknown) => {
+    if (typeof f !== 'function') return null;
+    const d = (f as { describe?: unknown }).describe;
+    return typeof d === 'function' ? (d as () => Record<string, unknown>)() : sha256Hex(Function.prototype.toString.call(f)).slice(0, 16);
+  };
+  return { accept: id(options.accept), reward: id(options.reward), disagreement: id(options.disagreement) };
+}
+
+/** Judge names a function reads (those made by reward(), ruleOrJudgeAccept() … say; a custom function cannot). */
+function readsOf(f: unknown): string[] {
+  const r = typeof f === 'function' ? (f as { reads?: unknown }).reads : undefined;
+  return Array.isArray(r) ? r.filter((x): x is string => typeof x === 'string') : [];
 }
 
 /** Order sample indices best first; ties keep sample order so selection is deterministic. */

@@ -28,5 +28,7 @@ export interface PromptSelection {
 /** Turns the verdicts of one prompt's samples into corpora rows. One policy per pipeline. */
 export interface SelectionPolicy {
   describe(): Record<string, unknown>;
+  /** Judges whose verdicts it reads by name (definePipeline checks each is in the pipeline's judges). */
+  readonly reads?: readonly string[];
   select(prompt: Prompt, judged: readonly JudgedSample[]): PromptSelection;
 }

@@ -56,14 +56,24 @@ export function rewardTerms(verdicts: readonly Verdict[], options: RewardOptions
 
 const clamp = (x: number) => Math.min(1, Math.max(0, x));
 
+/**
+ * A reward function with what identifies it: the judges it was told to read by name (`reads`, checked by
+ * definePipeline; the default lists are alternatives and need not all exist) and its options (`describe`, part of
+ * the config hash: two rewards with other weights share their code).
+ */
+export type Reward = ((judged: JudgedSample, accepted: boolean) => number | null) & { readonly reads: readonly string[]; describe(): Record<string, unknown> };
+
 /** A `reward` to pass to `keepAccepted({ reward })`. A backend-error sample has no reward (null). */
-export function reward(options: RewardOptions = {}): (judged: JudgedSample, accepted: boolean) => number | null {
+export function reward(options: RewardOptions = {}): Reward {
   checkOptionKeys('reward', options, ['weights', 'accuracyJudges', 'formatJudge', 'languageJudge', 'preferenceJudges']);
   const w = { ...REASONING_WEIGHTS, ...options.weights };
   for (const [k, v] of Object.entries(w)) if (!(v >= 0)) throw new Error(`reward: weight ${k} must be ≥ 0, got ${v}`);
-  return (judged) => {
+  const fn = (judged: JudgedSample): number | null => {
     if (judged.sample.finishReason === 'error') return null;
     const t = rewardTerms(judged.verdicts, options);
     return w.accuracy * t.accuracy + w.format * t.format + w.language * t.language + w.preference * t.preference;
   };
+  const reads = [...(options.accuracyJudges ?? []), ...(options.formatJudge ? [options.formatJudge] : []), ...(options.languageJudge ? [options.languageJudge] : []), ...(options.preferenceJudges ?? [])];
+  const { weights: _w, ...names } = options;
+  return Object.assign(fn, { reads, describe: () => ({ reward: 'reward', weights: w, ...names }) });
 }

@@ -99,6 +99,7 @@ export function generativeJudge(options: GenerativeJudgeOptions): Judge {
 
   return {
     name,
+    reads: options.ruleJudge ? [options.ruleJudge] : [],
     describe: () => ({ name, mode, when, ruleJudge: options.ruleJudge ?? null, template, generation: gen, scoreRange: [lo, hi], passScore, backend: options.sampler.describe() }),
     async judge(prompt: Prompt, samples: readonly Sample[], ctx: JudgeContext) {
       const results: (Verdict | null)[] = samples.map(() => null);
