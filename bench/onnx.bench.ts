@@ -37,6 +37,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '2' },
     slots: { type: 'string' },
+    'lane-rows': { type: 'string' },
     transformers: { type: 'boolean', default: false },
   },
 });
@@ -50,7 +51,8 @@ const MAX = Math.round(MIN * Number(values.spread));
 const config = GenerationConfig.parse({ k: K, temperature: 0.8, maxTokens: MAX });
 
 const SLOTS = Number(values.slots ?? DEFAULT_SLOTS);
-const sampler = await OnnxSampler.load(BUNDLED_MODEL, { threads: THREADS, slots: SLOTS });
+const LANE_ROWS = values['lane-rows'] === undefined ? undefined : Number(values['lane-rows']);
+const sampler = await OnnxSampler.load(BUNDLED_MODEL, { threads: THREADS, slots: SLOTS, laneRows: LANE_ROWS });
 const data = readFileSync(path.resolve(import.meta.dirname, '../datasets/tiny-r1-mix/prompts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 const messages = Array.from({ length: N }, (_, i) => [{ role: 'user' as const, content: data[i % data.length].prompt as string }]);
 const promptIds = messages.map((m) => sampler.tokenizer.encodePrompt(sampler.tokenizer.render(m)));
@@ -108,7 +110,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   const st = sampler.batchStats;
   const ms = (k: 'decodeMs' | 'prefillMs' | 'relayoutMs' | 'pickMs') => `${((st[k] - before[k]) / 1000).toFixed(1)} s`;
   console.log(
-    `  continuous: slot occupancy ${((100 * busy) / all).toFixed(1)}% over ${st.steps - before.steps} steps; decode ${ms('decodeMs')}, prefill ${ms('prefillMs')} ` +
+    `  continuous: slot occupancy ${((100 * busy) / all).toFixed(1)}% over ${st.steps - before.steps} steps (${st.decodeRuns - before.decodeRuns} model runs, lanes of ${sampler.laneRows} rows); decode ${ms('decodeMs')}, prefill ${ms('prefillMs')} ` +
       `(${st.prefills - before.prefills}), KV re-layout ${ms('relayoutMs')} (${st.inPlaceJoins - before.inPlaceJoins} in place, ${st.rebuilds - before.rebuilds} rebuilds), picking tokens ${ms('pickMs')}`,
   );
   same &&= JSON.stringify(a.out.flat().map((o) => o.tokenIds)) === JSON.stringify(b.out.flat().map((o) => o.tokenIds));

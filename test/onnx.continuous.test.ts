@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { GenerationConfig } from '../schemas/generation.ts';
 import type { Prompt } from '../schemas/prompt.ts';
+import { bestSplit, HOST_RUN_COST } from '../src/models/onnx/continuous-batch.ts';
 import { BUNDLED_MODEL } from '../src/models/onnx/index.ts';
 import { OnnxSampler } from '../src/models/onnx/onnx-sampler.ts';
 
@@ -46,6 +47,7 @@ test('sampled: k samples of several prompts give the static batch tokens, whatev
   const wide = await OnnxSampler.load(BUNDLED_MODEL, { threads: 1, slots: 64 });
   try {
     assert.deepEqual(await wide.generateRows(prompts, rows, sampled), stat);
+    assert.ok(wide.batchStats.decodeRuns >= wide.batchStats.steps, 'every step ran each lane');
   } finally {
     await wide.close();
   }
@@ -89,4 +91,32 @@ test('aborting one call rejects it at once and leaves the other running', async 
   const out = await other;
   assert.equal(out.length, 6);
   assert.ok(out.every((o) => o.tokenIds.length > 0));
+});
+
+test('host lanes: the split of rows by length that minimises runs × run cost + rows × columns', () => {
+  // Rows of equal length share one lane; a long row stays apart from short ones only when that saves more
+  // columns than a run costs; no lane holds more than the cap.
+  assert.deepEqual(bestSplit([50, 50, 50, 50], 32), { cost: HOST_RUN_COST + 4 * 50, ends: [4] });
+  const far = bestSplit([2000, 20, 20, 20], 32);
+  assert.deepEqual(far.ends, [1, 4]);
+  assert.equal(far.cost, 2 * HOST_RUN_COST + 2000 + 3 * 20);
+  assert.deepEqual(bestSplit([30, 25, 20], 32).ends, [3], 'close lengths: one lane');
+  assert.deepEqual(bestSplit(Array(40).fill(10), 32).ends.map((e, i, a) => e - (a[i - 1] ?? 0)).every((n) => n <= 32), true);
+});
+
+test('host lanes: prompts of very different lengths decode in separate lanes, with the tokens of the static batch (one cache)', async () => {
+  const lanes = await OnnxSampler.load(BUNDLED_MODEL, { threads: 1, slots: 32 });
+  try {
+    const long = golden.rows.map((r) => r.prompt_ids).sort((a, b) => b.length - a.length)[0];
+    const short = golden.rows.map((r) => r.prompt_ids).sort((a, b) => a.length - b.length)[0];
+    // A long prompt far longer than the short ones: its columns are not worth the short rows' paying for them.
+    const prompts = [[...long, ...long, ...long, ...long, ...long, ...long, ...long, ...long].slice(0, 400), short];
+    const rows = [{ prompt: 0, key: 'l' }, ...Array.from({ length: 12 }, (_, i) => ({ prompt: 1, key: `s${i}` }))];
+    const config = GenerationConfig.parse({ temperature: 0.8, maxTokens: 6 });
+    const out = await lanes.generateRows(prompts, rows, config);
+    assert.deepEqual(out, await lanes.generateRowsStatic(prompts, rows, config));
+    assert.ok(lanes.batchStats.decodeRuns > lanes.batchStats.steps, `two lanes a step (${lanes.batchStats.decodeRuns} runs, ${lanes.batchStats.steps} steps)`);
+  } finally {
+    await lanes.close();
+  }
 });

@@ -72,3 +72,28 @@ export function relayoutOnHost(cache: KvCache | null, fresh: KvCache | null, pla
     return inPlace ? cur![i] : new ort.Tensor(type, out, [plan.rows.length, heads, plan.length, dim]);
   });
 }
+
+/** Where a row of a gathered cache comes from: row `row` of `cache` (any host cache: a lane's or a prefill's). */
+export interface GatherSource {
+  cache: KvCache;
+  row: number;
+}
+
+/**
+ * A new host cache of `sources.length` rows and `length` columns, row i copied (right-aligned: its last columns)
+ * from its source. Used to regroup rows of several caches into one; columns a row does not have are zeros.
+ */
+export function gatherOnHost(sources: readonly GatherSource[], length: number): KvCache {
+  const template = sources[0].cache;
+  return template.map((t, i) => {
+    const [, heads, , dim] = t.dims;
+    const type = t.type as 'float32' | 'float16';
+    const size = sources.length * heads * length * dim;
+    const out: Floats = type === 'float16' ? new Uint16Array(size) : new Float32Array(size);
+    sources.forEach((s, to) => {
+      const src = s.cache[i];
+      copyRow(src.data as Floats, src.dims[2], s.row, out, length, to, heads, dim);
+    });
+    return new ort.Tensor(type, out, [sources.length, heads, length, dim]);
+  });
+}

@@ -13,6 +13,11 @@ export interface SamplerOptions extends SessionOptions {
   name?: string;
   /** Rows of the continuous batch (sequences decoded together). */
   slots?: number;
+  /**
+   * Rows per lane: the slots are split into lanes of this many rows, each its own KV cache and model run a step.
+   * Default: all slots on webgpu, HOST_LANE_ROWS (16) on cpu/cuda (docs/model.md, "Continuous batching").
+   */
+  laneRows?: number;
 }
 
 /** Default number of batch slots (sequences decoded together); bench:onnx measured 64 against 128 (docs/model.md). */
@@ -30,15 +35,16 @@ export class OnnxSampler implements Sampler {
     private readonly session: DecoderSession,
     readonly tokenizer: ChatTokenizer,
     slots: number,
+    laneRows?: number,
   ) {
-    this.batcher = new ContinuousBatcher(session, tokenizer, slots);
+    this.batcher = new ContinuousBatcher(session, tokenizer, slots, laneRows);
   }
 
   static async load(dir: string, options: SamplerOptions = {}): Promise<OnnxSampler> {
     const spec = readModelDir(dir, options.file);
     const tokenizer = ChatTokenizer.load(dir);
     const session = await DecoderSession.open(spec, options);
-    return new OnnxSampler(options.name ?? path.basename(path.resolve(dir)), session, tokenizer, options.slots ?? DEFAULT_SLOTS);
+    return new OnnxSampler(options.name ?? path.basename(path.resolve(dir)), session, tokenizer, options.slots ?? DEFAULT_SLOTS, options.laneRows);
   }
 
   /** The device the model runs on. */
@@ -49,6 +55,11 @@ export class OnnxSampler implements Sampler {
   /** Why tokens are no longer picked on the device (the pick graph failed on it), or null. */
   get devicePickError(): string | null {
     return this.session.devicePickError;
+  }
+
+  /** Rows per lane of the continuous batch (each lane is one KV cache and one model run a step). */
+  get laneRows(): number {
+    return this.batcher.laneRows;
   }
 
   /** Counters of the continuous batch (steps, prefills, KV re-layouts, slot occupancy, device/host picks). */
