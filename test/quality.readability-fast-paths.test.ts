@@ -8,8 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { repetition, tokensOf } from '../src/judges/readability/repetition.ts';
-import { proseOf, scriptOf, wordsOf } from '../src/judges/readability/prose.ts';
-import { codePointLength, wallOfText } from '../src/judges/readability/wall-of-text.ts';
+import { proseOf, scannedWords, scanWords, scriptOf, wordsOf } from '../src/judges/readability/prose.ts';
+import { codePointLength, HAN_WEIGHT, KANA_HANGUL_WEIGHT, wallOfText, weightedWall } from '../src/judges/readability/wall-of-text.ts';
+import { foreignLatinSentences, otherLatinLanguage } from '../src/judges/readability/latin-languages.ts';
 import { withoutNotation } from '../src/judges/readability/notation.ts';
 import { isSpaceUnit } from '../src/judges/readability/chars.ts';
 import { languageConsistency, guessLanguage } from '../src/judges/readability/language.ts';
@@ -238,3 +239,86 @@ test('the judge gives the same verdicts in worker threads as in the calling thre
   await inWorkers.close?.();
   assert.deepEqual(again, (await inThread.judge(prompt as never, samples.slice(0, 2) as never, ctx(2))));
 });
+
+// The definitions the scanners replaced (regex split and for…of; a lowered copy and one set per language).
+function weightedWallByDefinition(text: string, fenced: RegExp) {
+  const src = text.includes('```') || text.includes('~~~') ? text.replace(fenced, '\n\n') : text;
+  const han = (c: number) => (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x20000 && c <= 0x3134f);
+  const kanaHangul = (c: number) => (c >= 0x3040 && c <= 0x30ff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f);
+  const weightOf = (c: number) => (c < 0x2e80 ? 1 : han(c) ? HAN_WEIGHT : kanaHangul(c) ? KANA_HANGUL_WEIGHT : 1);
+  let best = { weight: 0, chars: 0, sample: '' };
+  for (const raw of src.split(/\n[ \t]*\n/)) {
+    const p = raw.trim();
+    if (p === '' || p.length <= best.weight / HAN_WEIGHT) continue;
+    let [weight, chars, lines] = [0, 0, 1];
+    for (const ch of p) {
+      const c = ch.codePointAt(0)!;
+      if (c === 0x0a) lines++;
+      weight += weightOf(c);
+      chars++;
+    }
+    if (lines >= 5 && weight / lines <= 100) continue;
+    if (weight > best.weight) best = { weight: Math.round(weight), chars, sample: p.slice(0, 60) };
+  }
+  return best;
+}
+
+const LATIN_MIX = [
+  'We compute the sum first. Ensuite nous avons donc la somme pour chaque terme, et il est clair que la réponse est 5. So the answer is 5.',
+  'Let us check. Dann ist die Summe nicht gleich, und wir haben also auch noch einen Fehler: daher ist es falsch. The sum is 7.',
+  'Primero calculamos. Entonces tenemos que la suma es para cada uno de los términos y esto es lo que buscamos; donde está el error? Fine.',
+  'THE OF AND. LE LA LES DES DU UNE EST. Le la les the of and that. De het een en van op voor met.',
+  'HET EEN oo\u212a VAN OP zijn. LE LA LES ÊTRE AVONS x. İl lo gli della delle.',
+  'a b c d e. Il lo gli della delle degli; os uma que é em por para com como. Não é isso então também!',
+  'x'.repeat(30) + ' le la les des du une est ' + 'y'.repeat(20) + '\nnew line le la les des du\n\n',
+];
+
+test('the heaviest paragraph and foreign Latin sentences equal their definitions', () => {
+  const FENCED = /(^|\n)[ \t]*(```|~~~)[^\n]*\n[\s\S]*?(\n[ \t]*\2[ \t]*(?=\n|$)|$)/g;
+  const tables = ['| a | b |\n'.repeat(8), '1. step\n'.repeat(6) + '\n\n' + '字'.repeat(900), 'ｶ'.repeat(700) + '\n\n' + 'か'.repeat(1300), '𠀀'.repeat(950)];
+  for (const text of [...TEXTS, ...RANDOM, ...LATIN_MIX, ...tables]) {
+    assert.deepEqual(weightedWall(text), weightedWallByDefinition(text, FENCED), JSON.stringify(text.slice(0, 40)));
+    const prose = proseOf(text);
+    const count = scanWords(prose);
+    const { start, end } = scannedWords();
+    const bounds = [...prose.matchAll(/[.!?;:\n]+/g)].map((m) => m.index + m[0].length);
+    const want: { start: number; end: number; lang: string }[] = [];
+    let w = 0;
+    for (const stop of [...bounds, prose.length + 1]) {
+      const words: string[] = [];
+      const first = w;
+      while (w < count && start[w] < stop) words.push(prose.slice(start[w], end[w++]));
+      const lang = latinByDefinition(words);
+      assert.equal(otherLatinLanguage(words), lang, JSON.stringify(words));
+      if (lang && w > first) want.push({ start: start[first], end: end[w - 1], lang });
+    }
+    assert.deepEqual(foreignLatinSentences(prose, start.slice(0, count), end.slice(0, count), count), want, JSON.stringify(text.slice(0, 40)));
+  }
+  assert.equal(foreignLatinSentences(proseOf(LATIN_MIX[0]), ...latinArgs(LATIN_MIX[0])).map((f) => f.lang).join(), 'fr');
+  assert.equal(foreignLatinSentences(proseOf(LATIN_MIX[1]), ...latinArgs(LATIN_MIX[1])).map((f) => f.lang).join(), 'de');
+});
+
+function latinArgs(text: string): [Int32Array, Int32Array, number] {
+  const count = scanWords(proseOf(text));
+  const { start, end } = scannedWords();
+  return [start.slice(0, count), end.slice(0, count), count];
+}
+
+const FUNCTION_WORDS: Record<string, string> = {
+  en: 'the of and to that this is are was we it be for with by then which from have has can not if but or at an will let us so since thus therefore there',
+  fr: 'le la les des du une est sont dans pour avec nous vous donc alors que qui cette ces mais aussi leur au aux ne pas être avons fait comme où il elle ils sur puis car chaque',
+  de: 'der das und ist nicht ein eine einen dem des mit für auf sich ich auch noch wie aber oder dann wenn nur sind werden zu von wir sie diese dieser daher',
+  es: 'el los las del una que es por para como pero más esto esta este son hay entonces luego tenemos también sus se lo cada donde',
+  it: 'il lo gli della delle degli una che è per questo questa sono quindi allora anche non si dei nel nella',
+  pt: 'os uma que é em por para com como mas mais isso esta este são então também não do da dos das cada onde',
+  nl: 'de het een en van op voor met niet dat zijn maar ook als dan wat wij dus deze',
+};
+
+function latinByDefinition(words: string[]): string | null {
+  if (words.length < 5) return null;
+  const lower = words.map((w) => w.toLowerCase());
+  const countOf = (lang: string) => lower.filter((w) => FUNCTION_WORDS[lang].split(' ').includes(w)).length;
+  let [best, bestCount] = [null as string | null, 0];
+  for (const lang of ['fr', 'de', 'es', 'it', 'pt', 'nl']) if (countOf(lang) > bestCount) [best, bestCount] = [lang, countOf(lang)];
+  return best !== null && bestCount >= 3 && countOf('en') * 3 <= bestCount ? best : null;
+}

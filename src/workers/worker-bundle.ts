@@ -26,6 +26,15 @@ export type WorkerScript =
   | { kind: 'bundle'; file: string; code: string }
   | { kind: 'tsx'; reason: string };
 
+/**
+ * DISTILLERY_WORKER_CPU_PROF=DIR: every worker writes a V8 CPU profile into DIR (`node --cpu-prof` profiles only the
+ * main thread here, since a worker's execArgv is set explicitly). How the judges' share of a build is found.
+ */
+function workerExecArgv(): string[] {
+  const dir = process.env.DISTILLERY_WORKER_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** Bundles kept per entry (most recently used first): a running process may still start workers from an older one. */
 const KEEP_PER_ENTRY = 4;
 
@@ -42,14 +51,14 @@ let warned = false;
 export function startWorker(entry: URL, options: PlainWorkerOptions = {}, cacheDir = defaultCacheDir()): Worker {
   // The built package (dist/): tsc compiled every worker entry to a .js file beside its .ts name; start that file.
   // Nothing is bundled or written at run time there, and esbuild is not needed.
-  if (COMPILED) return new Worker(new URL(entry.href.replace(/\.ts$/, '.js')), { ...options, execArgv: [] });
+  if (COMPILED) return new Worker(new URL(entry.href.replace(/\.ts$/, '.js')), { ...options, execArgv: workerExecArgv() });
   const script = workerScript(entry, cacheDir);
   if (script.kind === 'bundle') {
     // A cache cleaner or another checkout may have removed the file since: write it again from memory.
     if (!existsSync(script.file)) writeOnce(script.file, script.code);
     // `execArgv: []`: the worker must not inherit `--import tsx` (ignored by Node 20 workers, honoured by later ones).
     // Inherited V8 flags go too: an explicit execArgv may not carry them.
-    return new Worker(script.file, { ...options, execArgv: [] });
+    return new Worker(script.file, { ...options, execArgv: workerExecArgv() });
   }
   return new Worker(new URL('./tsx-worker-boot.mjs', import.meta.url), { ...options, workerData: { entry: entry.href } });
 }

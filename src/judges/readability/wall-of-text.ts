@@ -30,16 +30,12 @@ function codePointLengthOf(s: string, from: number, to: number): number {
 }
 
 /**
- * Scans for the separators of paragraphsOf (`\n[ \t]*\n`, leftmost first) and trims each piece in place (`trim()`
- * removes exactly `\s`): no regex split, and only the longest paragraph is ever copied, for its sample.
+ * Calls `visit(a, b)` for each non-empty paragraph src.slice(a, b): the pieces between `\n[ \t]*\n` separators
+ * (leftmost first, as `split` finds them), trimmed in place as `trim()` trims (exactly `\s`). No regex split and no
+ * copies: the judges read the paragraphs of every sample.
  */
-export function wallOfText(text: string): WallOfText {
-  const src = text.includes('```') || text.includes('~~~') ? text.replace(FENCED_CODE, '\n\n') : text;
+function forEachParagraph(src: string, visit: (a: number, b: number) => void): void {
   const len = src.length;
-  let paragraphs = 0;
-  let bestStart = 0;
-  let bestEnd = 0;
-  let bestLength = 0;
   let from = 0;
   for (let i = 0; i <= len; ) {
     let next = -1;
@@ -63,21 +59,29 @@ export function wallOfText(text: string): WallOfText {
     let b = to;
     while (a < b && isSpaceUnit(src.charCodeAt(a))) a++;
     while (b > a && isSpaceUnit(src.charCodeAt(b - 1))) b--;
-    if (b > a) {
-      paragraphs++;
-      // A paragraph no longer in UTF-16 units than the best cannot be longer in code points.
-      if (b - a > bestLength) {
-        const length = codePointLengthOf(src, a, b);
-        if (length > bestLength) {
-          bestStart = a;
-          bestEnd = b;
-          bestLength = length;
-        }
-      }
-    }
+    if (b > a) visit(a, b);
     if (next < 0) break;
     from = i = next;
   }
+}
+
+const withoutFencedCode = (text: string) => (text.includes('```') || text.includes('~~~') ? text.replace(FENCED_CODE, '\n\n') : text);
+
+/** The longest paragraph (code blocks excluded) in code points; only the longest is ever copied, for its sample. */
+export function wallOfText(text: string): WallOfText {
+  const src = withoutFencedCode(text);
+  let paragraphs = 0;
+  let bestStart = 0;
+  let bestEnd = 0;
+  let bestLength = 0;
+  forEachParagraph(src, (a, b) => {
+    paragraphs++;
+    // A paragraph no longer in UTF-16 units than the best cannot be longer in code points.
+    if (b - a > bestLength) {
+      const length = codePointLengthOf(src, a, b);
+      if (length > bestLength) [bestStart, bestEnd, bestLength] = [a, b, length];
+    }
+  });
   return { longestParagraph: bestLength, paragraphs, sample: src.slice(bestStart, Math.min(bestEnd, bestStart + 60)) };
 }
 
@@ -108,24 +112,40 @@ export interface WeightedWall {
 /** A paragraph of at least this many lines, averaging at most LINE_WEIGHT each, is structured (a table, a list). */
 const STRUCTURED_LINES = 5;
 const LINE_WEIGHT = 100;
+const HEAVY = /[^\u0000-\u2e7f]/g;
 
 export function weightedWall(text: string): WeightedWall {
-  const src = text.includes('```') || text.includes('~~~') ? text.replace(FENCED_CODE, '\n\n') : text;
+  const src = withoutFencedCode(text);
   let best: WeightedWall = { weight: 0, chars: 0, sample: '' };
-  for (const raw of src.split(/\n[ \t]*\n/)) {
-    const p = raw.trim();
-    if (p === '' || p.length <= best.weight / HAN_WEIGHT) continue; // cannot outweigh the best
-    let weight = 0;
-    let chars = 0;
+  let nextHeavy = -1;
+  forEachParagraph(src, (a, b) => {
+    if (b - a <= best.weight / HAN_WEIGHT) return; // cannot outweigh the best
     let lines = 1;
-    for (const ch of p) {
-      const c = ch.codePointAt(0)!;
+    // Below U+2E80 every unit is a code point of weight 1 (surrogates lie above): count those runs natively.
+    if (nextHeavy < a) {
+      HEAVY.lastIndex = a;
+      nextHeavy = HEAVY.exec(src)?.index ?? src.length; // paragraphs come in order: each unit is searched once
+    }
+    const plainEnd = Math.min(nextHeavy, b);
+    for (let nl = src.indexOf('\n', a); nl >= 0 && nl < plainEnd; nl = src.indexOf('\n', nl + 1)) lines++;
+    let weight = plainEnd - a;
+    let chars = weight;
+    // The rest as code points as `for…of` yields them: a surrogate pair is one, a lone surrogate is one of its own.
+    for (let i = plainEnd; i < b; i++) {
+      let c = src.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < b) {
+        const d = src.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          c = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000;
+          i++;
+        }
+      }
       if (c === 0x0a) lines++;
-      weight += weightOf(c);
+      weight += c < 0x2e80 ? 1 : weightOf(c);
       chars++;
     }
-    if (lines >= STRUCTURED_LINES && weight / lines <= LINE_WEIGHT) continue;
-    if (weight > best.weight) best = { weight: Math.round(weight), chars, sample: p.slice(0, 60) };
-  }
+    if (lines >= STRUCTURED_LINES && weight / lines <= LINE_WEIGHT) return;
+    if (weight > best.weight) best = { weight: Math.round(weight), chars, sample: src.slice(a, Math.min(b, a + 60)) };
+  });
   return best;
 }
