@@ -148,6 +148,10 @@ class ParquetBuildStore implements BuildStore {
       const done: Manifest = { ...m, inputs: this.inputs, report, finished: true, updatedAt: new Date().toISOString() };
       await writeManifest(this.dir, this.tmpDir, done);
       this.manifest = done;
+      // Nothing is written after this: the writers' memory (a wasm heap each, which never shrinks) goes before the
+      // card's DuckDB figures need theirs, so the build's peak RSS is not the sum of both.
+      await this.pool?.close();
+      this.pool = null;
       if (this.options.card) await writeFileAtomic(join(this.dir, 'README.md'), await this.options.card(done, this.dir), this.tmpDir);
     });
   }
