@@ -109,6 +109,15 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
   }
   let sampler: Sampler | null = null;
   let previous: PreviousBuild | null = null;
+  let released = false;
+  /** Close the model, the previous build and the judges, once (before the card at the end, else when the run ends). */
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await sampler?.close().catch(() => {});
+    previous?.close();
+    for (const j of judges) await j.close?.().catch(() => {});
+  };
   // `stop`: take no more prompts (Ctrl-C, or the backend down past its budget). `hard`: abort requests and judges
   // still in flight, a grace period after the stop, so a stalled request never holds the stop for its timeout.
   const stopper = new AbortController();
@@ -227,15 +236,17 @@ export async function runPipeline(pipeline: Pipeline, opts: RunOptions): Promise
       const readAll = !interrupted && opts.limit === undefined;
       report.inputChanges = { inputs: inputChanges, removedPrompts: readAll ? resume.donePromptIds.size - doneSeen : null };
     }
-    // Finished only when every prompt is done: prompts waiting on the backend keep the build open.
-    if (!interrupted && pending.size === 0) await store.finish(report);
+    // Finished only when every prompt is done: prompts waiting on the backend keep the build open. The model and
+    // the judges' workers go first: the dataset card's figures (DuckDB, in finish) then do not add to their memory.
+    if (!interrupted && pending.size === 0) {
+      await release();
+      await store.finish(report);
+    }
     return report;
   } finally {
     stop.removeEventListener('abort', onStop);
     clearTimeout(graceTimer);
-    await sampler?.close().catch(() => {});
-    previous?.close();
-    for (const j of judges) await j.close?.().catch(() => {});
+    await release();
     await store.close();
     await lock?.release();
   }
