@@ -6,6 +6,8 @@
  * English or common in math English (a, in, on, as, is, plus, per, die, sin, con, also, was, we) are left out.
  */
 
+import { unitsOf } from './chars.ts';
+
 const FUNCTION_WORDS: Record<string, readonly string[]> = {
   en: 'the of and to that this is are was we it be for with by then which from have has can not if but or at an will let us so since thus therefore there'.split(' '),
   fr: 'le la les des du une est sont dans pour avec nous vous donc alors que qui cette ces mais aussi leur au aux ne pas être avons fait comme où il elle ils sur puis car chaque'.split(' '),
@@ -52,11 +54,11 @@ LANGS.forEach((lang, i) => {
 const ASCII = Int32Array.from(ascii);
 const counts = new Int32Array(LANGS.length);
 
-/** Counts the word text.slice(a, b) for every language it is a function word of (case-insensitive). */
-function countWord(text: string, a: number, b: number): void {
+/** Counts the word of UTF-16 units [a, b) for every language it is a function word of (case-insensitive). */
+function countWord(units: ArrayLike<number>, a: number, b: number): void {
   let node = 0;
   for (let i = a; i < b; i++) {
-    let c = text.charCodeAt(i);
+    let c = units[i];
     if (c >= 0x41 && c <= 0x5a) c += 0x20;
     else if (c >= 0x80) {
       const lower = String.fromCharCode(c).toLowerCase(); // É → é; and the Kelvin sign → k
@@ -81,7 +83,7 @@ function languageOfCounts(): string | null {
 export function otherLatinLanguage(words: readonly string[]): string | null {
   if (words.length < 5) return null;
   counts.fill(0);
-  for (const w of words) countWord(w, 0, w.length);
+  for (const w of words) countWord(Uint16Array.from(w, (ch) => ch.charCodeAt(0)), 0, w.length);
   return languageOfCounts();
 }
 
@@ -91,18 +93,25 @@ export function otherLatinLanguage(words: readonly string[]): string | null {
  */
 export function foreignLatinSentences(prose: string, starts: ArrayLike<number>, ends: ArrayLike<number>, count: number): { start: number; end: number; lang: string }[] {
   const out: { start: number; end: number; lang: string }[] = [];
-  const boundary = /[.!?;:\n]+/g;
+  const u = unitsOf(prose);
+  const len = prose.length;
+  let pos = 0;
   let w = 0;
   while (w < count) {
-    // The sentence ends after the next run of sentence punctuation (or at the end of the prose).
-    const m = boundary.exec(prose);
-    const end = m ? m.index + m[0].length : prose.length + 1;
+    // The sentence ends after the next run of sentence punctuation [.!?;:\n] (or at the end of the prose).
+    let end = pos;
+    while (end < len && !isSentenceEnd(u[end])) end++;
+    if (end < len) while (end < len && isSentenceEnd(u[end])) end++;
+    else end = len + 1;
+    pos = end;
     const first = w;
     counts.fill(0);
-    for (; w < count && starts[w] < end; w++) countWord(prose, starts[w], ends[w]);
+    for (; w < count && starts[w] < end; w++) countWord(u, starts[w], ends[w]);
     if (w - first < 5) continue;
     const lang = languageOfCounts();
     if (lang) out.push({ start: starts[first], end: ends[w - 1], lang });
   }
   return out;
 }
+
+const isSentenceEnd = (c: number) => c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3b || c === 0x3a || c === 0x0a;
