@@ -37,6 +37,16 @@ const pipeline = definePipeline({
   judges: [formatJudge({ prefilledThink: true }), onlyDomains(['math'], mathJudge()), onlyDomains(['code'], codeJudge()), readabilityJudge()],
   selection: keepAccepted({ maxPerPrompt: 1, prefer: 'shortest', prefsPerPrompt: 1 }),
 });
-const store = openParquetBuildStore(out, pipeline.output, { card: (m, dir) => datasetCardOf(dir, m) });
+// What the process holds when the card's figures start, and its heap after them (stderr, for the bench's log): the
+// end of a build is where its peak RSS has been.
+const mb = (n: number) => Math.round(n / 2 ** 20);
+const memory = () => Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, mb(v)]));
+const card = async (m: Parameters<typeof datasetCardOf>[1], dir: string) => {
+  process.stderr.write(`scale build: memory (MB) when the card starts: ${JSON.stringify(memory())}\n`);
+  const text = await datasetCardOf(dir, m);
+  process.stderr.write(`scale build: memory (MB) after the card: ${JSON.stringify(memory())}\n`);
+  return text;
+};
+const store = openParquetBuildStore(out, pipeline.output, { card });
 const report = await runPipeline(pipeline, { out: path.resolve(out), store });
 process.stdout.write(`${JSON.stringify({ totals: report.totals, sampling: report.sampling, run: report.run })}\n`);
