@@ -123,9 +123,9 @@ export interface FigureOptions {
   /** Prompts in the examples view (default 6). */
   examples?: number;
   /**
-   * DuckDB memory limit (default 256MB: the report must stay under 1 GiB at 800k examples, and at the end of a build
-   * the card's figures share the process with the engine; measured at 800k: 46 s and 661 MB RSS for the whole
-   * process, against 51 s and 1,018 MB with 512MB).
+   * DuckDB memory limit (default 128MB: the report must stay under 1 GiB at 800k examples, and at the end of a build
+   * the card's figures share the process with the engine. Measured at 800k, the figures alone in a process: 512MB
+   * 1,018 MB RSS; 256MB 725–747 MB; 128MB 593–641 MB, in the same 36–51 s. DuckDB spills past it to a temp dir.)
    */
   memoryLimit?: string;
   /** DuckDB threads (default: DuckDB's). */
@@ -142,7 +142,7 @@ export async function buildFigures(dir: string, manifest?: Manifest, opts: Figur
 
   // Spills (a large GROUP BY past the memory limit) go to a temp dir of our own, removed after, not ./.tmp.
   const spill = await mkdtemp(join(tmpdir(), 'distillery-figures-'));
-  const db = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:', { memory_limit: opts.memoryLimit ?? '256MB', temp_directory: spill, ...(opts.threads ? { threads: String(opts.threads) } : {}) });
+  const db = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:', { memory_limit: opts.memoryLimit ?? '128MB', temp_directory: spill, ...(opts.threads ? { threads: String(opts.threads) } : {}) });
   const con = await db.connect();
   try {
     const corpora = await corpusCounts(con, m, src);
