@@ -89,9 +89,10 @@ export default definePipeline({
     assert.equal(down.code, 75, down.stderr);
     assert.match(down.stderr, /backend failing .*probing/);
     assert.match(down.stderr, /stopped: backend down .*same command to resume/);
-    const first = JSON.parse(down.stdout) as { totals: { prompts: number; samples: number }; backendHealth: { pendingPrompts: number; stoppedBy: string } };
+    const first = JSON.parse(down.stdout) as { totals: { prompts: number; samples: number }; backendHealth: { pendingPrompts: number; stoppedBy: string; outageSeconds: number } };
     assert.equal(first.totals.samples, 0, 'no error sample was committed as a done prompt');
     assert.ok(first.backendHealth.pendingPrompts > 0);
+    assert.ok(first.backendHealth.outageSeconds >= 2, `the outage that outlived its budget counts as time down: ${first.backendHealth.outageSeconds}`);
     assert.equal((await readManifest(out))!.finished, false);
 
     const again = await cli(['run', pipeline, '--out', out, '--json'], env());

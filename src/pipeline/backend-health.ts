@@ -122,7 +122,6 @@ export class BackendBreaker {
         if (this.stop.aborted) return;
         if (r.ok) {
           const seconds = (performance.now() - started) / 1000;
-          this.downSeconds += seconds;
           this.state = 'closed';
           this.consecutive = 0;
           this.recent = [];
@@ -137,6 +136,8 @@ export class BackendBreaker {
     } catch (e) {
       if (!this.stop.aborted) this.giveUp(`backend probe failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
+      // Every outage counts toward the time down, however it ended: recovered, given up, or stopped by the build.
+      this.downSeconds += (performance.now() - started) / 1000;
       if (this.stop.aborted) this.release(false);
     }
   }
