@@ -10,6 +10,8 @@ import { openParquetBuildStore } from '../src/sinks/parquet-build-store.ts';
 import { readManifest } from '../src/sinks/manifest.ts';
 import { chunkRows } from './support/corpus-rows.ts';
 import { formatBytes } from '../src/sinks/units.ts';
+import { verifyShards } from '../src/sinks/inspect-build.ts';
+import { buildFigures } from '../src/sinks/build-figures.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../bin/distillery.mjs', import.meta.url).pathname;
@@ -54,6 +56,10 @@ test('distillery inspect summarises a build through DuckDB and fails on a checks
     const completion = r.tokenPercentiles.find((t: { corpus: string; column: string }) => t.corpus === 'samples' && t.column === 'completion_tokens');
     assert.ok(completion.p50 > 0 && completion.p50 <= completion.p90 && completion.p90 <= completion.max);
     assert.equal(r.checksums.problems.length, 0);
+    // A build's own card and page check sizes, and say so.
+    const figures = await buildFigures(dir, undefined, { shardCheck: 'size' });
+    assert.equal(figures.health.level, 'good');
+    assert.match(figures.health.line, /(\d+) of \1 shards match the manifest's sizes \(sha256 taken as they were written; distillery inspect re-hashes them\)/);
 
     const text = await inspect(dir);
     assert.match(text.stdout, /Acceptance by domain/);
@@ -72,6 +78,14 @@ test('distillery inspect summarises a build through DuckDB and fails on a checks
     assert.equal(bad.code, 1);
     assert.match(bad.stdout, /mismatch\s+sft\/part-00000/);
     assert.match(bad.stderr, /does not match its manifest/);
+
+    // The size check does not see a flipped byte; it does see a cut-off shard.
+    assert.deepEqual(await verifyShards(dir, m, 'size'), { ok: m.shards.length, problems: [], method: 'size' });
+    assert.equal((await verifyShards(dir, m)).problems[0]?.status, 'mismatch');
+    await writeFile(victim, bytes.subarray(0, bytes.length - 1));
+    const cut = await verifyShards(dir, m, 'size');
+    const entry = m.shards.find((s) => s.corpus === 'sft')!;
+    assert.deepEqual(cut.problems, [{ path: entry.path, status: 'mismatch', expected: `${entry.bytes} bytes`, actual: `${entry.bytes - 1} bytes` }]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -43,7 +43,7 @@ const mb = (n: number) => Math.round(n / 2 ** 20);
 const memory = () => Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, mb(v)]));
 const card = async (m: Parameters<typeof datasetCardOf>[1], dir: string) => {
   process.stderr.write(`scale build: memory (MB) when the card starts: ${JSON.stringify(memory())}\n`);
-  const text = await datasetCardOf(dir, m);
+  const text = await datasetCardOf(dir, m, {}, { shardCheck: 'size' });
   process.stderr.write(`scale build: memory (MB) after the card: ${JSON.stringify(memory())}\n`);
   return text;
 };

@@ -14,7 +14,8 @@ import type { Pipeline } from './define.ts';
  */
 export function defaultBuildStore(out: string, pipeline: Pipeline, opts: { report?: boolean } = {}): BuildStore {
   const card = async (m: Manifest, dir: string) => {
-    const figures = await buildFigures(dir, m);
+    // Every shard was hashed as the build wrote it (this run or an earlier one): sizes are checked, not a second read.
+    const figures = await buildFigures(dir, m, { shardCheck: 'size' });
     // The page is a view of the build: a failure to write it is said, and does not fail the build.
     if (opts.report) {
       await writeReportOf(figures, null, join(dir, REPORT_FILE)).catch((e: Error) =>

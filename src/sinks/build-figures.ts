@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { verifyShards, type BuildInspection } from './inspect-build.ts';
+import { verifyShards, type ShardCheckMethod, type ShardChecks } from './inspect-build.ts';
 import { readManifest, type Manifest, type ShardKind } from './manifest.ts';
 import { buildSources, corpusCounts, num, rows, sqlString, type CorpusCount } from './build-sql.ts';
 
@@ -86,7 +86,7 @@ export interface Health {
   quarantined: number;
   nearDuplicates: number;
   duplicatesDropped: number;
-  checksums: BuildInspection['checksums'];
+  checksums: ShardChecks;
   rowCountMismatches: string[];
 }
 
@@ -130,6 +130,8 @@ export interface FigureOptions {
   memoryLimit?: string;
   /** DuckDB threads (default: DuckDB's). */
   threads?: number;
+  /** How the shards are checked against the manifest (default sha256; a build's own end uses size: see ShardCheckMethod). */
+  shardCheck?: ShardCheckMethod;
 }
 
 /** Compute the figures of a build directory (read-only; the manifest says which shards are the build). */
@@ -188,7 +190,7 @@ export async function buildFigures(dir: string, manifest?: Manifest, opts: Figur
       const [row] = await rows<Record<string, unknown>>(con, `SELECT * FROM ${source(corpus)} WHERE ${id} = (SELECT min(${id}) FROM ${source(corpus)}) LIMIT 1`);
       if (row) f.exampleRows.push({ corpus, row: clipValue(row) as Record<string, unknown> });
     }
-    const checksums = await verifyShards(dir, m);
+    const checksums = await verifyShards(dir, m, opts.shardCheck);
     return { ...f, health: healthOf(f, checksums, duplicatesDropped) };
   } finally {
     con.closeSync();
@@ -371,7 +373,7 @@ const int = (n: number) => n.toLocaleString('en-US');
 const share = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(a > 0 && a / b < 0.001 ? 3 : 1)}%` : '0%');
 
 /** The health verdict: bad when the files do not match the manifest, a warning when too much went undecided or the build did not finish. */
-export function healthOf(f: Omit<BuildFigures, 'health'>, checksums: BuildInspection['checksums'], duplicatesDropped: number): Health {
+export function healthOf(f: Omit<BuildFigures, 'health'>, checksums: ShardChecks, duplicatesDropped: number): Health {
   const problems: string[] = [];
   const broken = checksums.problems.filter((p) => p.status !== 'unlisted');
   const rowCountMismatches = f.corpora.filter((c) => c.rows !== c.manifestRows).map((c) => `${c.corpus}: DuckDB counts ${int(c.rows)} rows, the manifest says ${int(c.manifestRows)}`);
@@ -400,7 +402,7 @@ export function healthOf(f: Omit<BuildFigures, 'health'>, checksums: BuildInspec
     `${int(f.totals.judgeErrors)} judge errors (${share(f.totals.judgeErrors, f.totals.verdicts)} of ${int(f.totals.verdicts)} verdicts)`,
     `${int(quarantine)} input rows quarantined (${int(nearDuplicates)} near-duplicates)`,
     `${int(duplicatesDropped)} exact duplicates dropped`,
-    `${int(checksums.ok)} of ${int(checksums.ok + broken.length)} shards match the manifest`,
+    `${int(checksums.ok)} of ${int(checksums.ok + broken.length)} shards match the manifest${checksums.method === 'size' ? "'s sizes (sha256 taken as they were written; distillery inspect re-hashes them)" : ''}`,
   ];
   const word = level === 'good' ? 'Healthy' : level === 'warning' ? 'Needs a look' : 'Broken';
   return {

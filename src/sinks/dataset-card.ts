@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { buildFigures, PASS_RATE_BINS, type BuildFigures, type GroupFigures } from './build-figures.ts';
+import { buildFigures, PASS_RATE_BINS, type BuildFigures, type FigureOptions, type GroupFigures } from './build-figures.ts';
 import { Manifest } from './manifest.ts';
 import { formatBytes } from './units.ts';
 
@@ -99,9 +99,12 @@ function exampleRows(f: BuildFigures): string {
   return f.exampleRows.map(({ corpus, row }) => [`### \`${corpus}\``, '', table(['column', 'value'], Object.entries(row).map(([k, v]) => [k, value(v)])), ''].join('\n')).join('\n');
 }
 
-/** The card of a build directory, its figures computed from the shards (what `distillery run` writes as README.md). */
-export async function datasetCardOf(dir: string, manifest: Manifest, options: DatasetCardOptions = {}): Promise<string> {
-  return datasetCard(manifest, await buildFigures(dir, manifest), options);
+/**
+ * The card of a build directory, its figures computed from the shards (what `distillery run` writes as README.md).
+ * A build's own end passes `{ shardCheck: 'size' }`: it has just hashed the shards it wrote.
+ */
+export async function datasetCardOf(dir: string, manifest: Manifest, options: DatasetCardOptions = {}, figures: FigureOptions = {}): Promise<string> {
+  return datasetCard(manifest, await buildFigures(dir, manifest, figures), options);
 }
 
 function cardMeta(manifest: Manifest): { license?: string; language?: string[] } {
