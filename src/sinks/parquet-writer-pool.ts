@@ -19,14 +19,6 @@ export interface WriterPoolOptions {
 
 type Pending = { resolve: (r: WorkerReply) => void };
 
-/**
- * Young generation of a writer thread. A shard's rows arrive as one message (up to a 32 MB chunk of text, as objects
- * and strings) and die once the shard is written; in V8's default young generation they outlive two scavenges, are
- * copied to the old generation and paid for again by its mark-compact. Measured on the 100k scale build (2 cores):
- * 128 MB took 0.87x the time of the default (149.8 s vs 172.6 s) at +165 MB peak RSS; 96 MB gained nothing.
- */
-export const WRITER_YOUNG_GENERATION_MB = 128;
-
 
 /** One worker thread with request/reply by id. */
 class ShardWorker {
@@ -36,7 +28,7 @@ class ShardWorker {
   private failure: Error | null = null;
 
   constructor() {
-    this.worker = startWorker(new URL('./parquet-worker.ts', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB } });
+    this.worker = startWorker(new URL('./parquet-worker.ts', import.meta.url));
     // Keep the process alive only while a request is in flight: a forgotten close() must not hang the CLI.
     this.worker.unref();
     this.worker.on('message', (r: WorkerReply) => {
