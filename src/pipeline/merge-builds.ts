@@ -1,6 +1,4 @@
-import { createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rm, stat, symlink } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { LOCK_FILE, lockBuildDir } from './build-lock.ts';
 import { MANIFEST_FORMAT, type Manifest, readManifest, type ShardEntry, totalsOf, writeManifest } from '../sinks/manifest.ts';
@@ -10,6 +8,7 @@ import { REPORT_FILE, writeReportOf } from '../report/write-report.ts';
 import { writeFileAtomic } from '../sinks/durable-fs.ts';
 import { buildReport, emptyStats, statsFrom, type BuildStats } from './build-stats.ts';
 import { canonicalJson, sha256Hex } from '../../schemas/canonical-json.ts';
+import { fileSha256 } from '../sources/file-digest.ts';
 
 /** A refusal to merge: what is wrong, with the directory and what to do. */
 export class MergeError extends Error {
@@ -42,12 +41,6 @@ interface Input {
   manifest: Manifest;
   /** "I/N" from the build config, or null for an unsharded build. */
   shard: string | null;
-}
-
-async function fileSha256(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 /** Check every listed file: present, the recorded size and sha256. */
