@@ -1,16 +1,16 @@
 /**
- * Worker thread that encodes Parquet shards (hyparquet-writer + zstd-wasm). Encoding a row group of long CoT text
+ * Worker thread that encodes Parquet shards (hyparquet-writer + zstd: native where its addon loads, else wasm). Encoding a row group of long CoT text
  * takes about a second of CPU; here it never blocks the engine's event loop.
  *
  * Protocol (one shard at a time per worker; the pool serialises): `open` a file, `write` one row group per message,
- * `close` (finish + fsync, returns bytes and sha256) or `abort` (close and delete). Every reply carries the request id.
+ * `close` (finish + fsync, returns bytes, sha256 and the zstd encoder used) or `abort` (close and delete). Every reply carries the request id.
  */
 import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { ByteWriter, ParquetWriter, type ColumnSource } from 'hyparquet-writer';
 import type { SchemaElement } from './parquet-schema.ts';
-import { zstdCompressor, zstdReady } from './zstd.ts';
+import { zstdCompressor, zstdEncoderAvailable, zstdReady, type ZstdEncoder } from './zstd.ts';
 
 export type WorkerRequest =
   | { id: number; op: 'open'; path: string; schema: SchemaElement[]; columns: string[]; zstdLevel: number; createdBy: string }
@@ -18,8 +18,8 @@ export type WorkerRequest =
   | { id: number; op: 'close' }
   | { id: number; op: 'abort' };
 
-export type WorkerReply = { id: number; ok: true; bytes?: number; sha256?: string } | { id: number; ok: false; error: string };
-type Success = { ok: true; bytes?: number; sha256?: string };
+export type WorkerReply = ({ id: number } & Success) | { id: number; ok: false; error: string };
+type Success = { ok: true; bytes?: number; sha256?: string; zstd?: ZstdEncoder };
 /** A request before the pool stamps its id. */
 export type WorkerCall = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -154,7 +154,7 @@ function handle(msg: WorkerRequest): Success {
       fsyncSync(s.fd);
       closeSync(s.fd);
       shard = null;
-      return { ok: true, bytes: Number(s.writer.writer.offset), sha256: s.hash.digest('hex') };
+      return { ok: true, bytes: Number(s.writer.writer.offset), sha256: s.hash.digest('hex'), zstd: zstdEncoderAvailable().encoder };
     }
     case 'abort': {
       if (shard) {

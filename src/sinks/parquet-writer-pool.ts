@@ -3,10 +3,13 @@ import { availableParallelism } from 'node:os';
 import { startWorker } from '../workers/worker-bundle.ts';
 import type { SchemaElement } from './parquet-schema.ts';
 import type { WorkerCall, WorkerReply, WorkerRequest } from './parquet-worker.ts';
+import type { ZstdEncoder } from './zstd.ts';
 
 export interface ShardWritten {
   bytes: number;
   sha256: string;
+  /** The zstd encoder that compressed its pages (native libzstd, or the wasm build where the addon cannot load). */
+  zstd: ZstdEncoder;
 }
 
 export interface WriterPoolOptions {
@@ -106,7 +109,7 @@ export class ParquetWriterPool {
       try {
         for (const rows of rowGroups) await w.call({ op: 'write', rows });
         const r = await w.call({ op: 'close' });
-        return { bytes: r.bytes!, sha256: r.sha256! };
+        return { bytes: r.bytes!, sha256: r.sha256!, zstd: r.zstd! };
       } catch (err) {
         await w.call({ op: 'abort' }).catch(() => undefined);
         throw err;
