@@ -4,6 +4,7 @@ import { LOCK_FILE, lockBuildDir } from './build-lock.ts';
 import { MANIFEST_FORMAT, type Manifest, readManifest, type ShardEntry, totalsOf, writeManifest } from '../sinks/manifest.ts';
 import { datasetCard } from '../sinks/dataset-card.ts';
 import { buildFigures } from '../sinks/build-figures.ts';
+import { rows, sqlString, withDuckDB } from '../sinks/build-sql.ts';
 import { REPORT_FILE, writeReportOf } from '../report/write-report.ts';
 import { writeFileAtomic } from '../sinks/durable-fs.ts';
 import { buildReport, emptyStats, statsFrom, type BuildStats } from './build-stats.ts';
@@ -68,16 +69,8 @@ function differingKeys(a: Record<string, unknown>, b: Record<string, unknown>): 
 async function promptIds(input: Input): Promise<string[]> {
   const files = input.manifest.shards.filter((s) => s.corpus === 'samples').map((s) => join(input.dir, s.path));
   if (files.length === 0) return [];
-  const db = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:'); // loaded on use: a build that never reads Parquet back does not load DuckDB
-  const con = await db.connect();
-  try {
-    const list = files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ');
-    const reader = await con.runAndReadAll(`SELECT DISTINCT prompt_id FROM read_parquet([${list}])`);
-    return reader.getRowObjectsJS().map((r) => String(r.prompt_id));
-  } finally {
-    con.closeSync();
-    db.closeSync();
-  }
+  const list = files.map(sqlString).join(', ');
+  return withDuckDB({}, async (con) => (await rows<{ prompt_id: unknown }>(con, `SELECT DISTINCT prompt_id FROM read_parquet([${list}])`)).map((r) => String(r.prompt_id)));
 }
 
 /** Sum counters over builds; `consumed` (source items read, the same for every shard of one input) is a max. */

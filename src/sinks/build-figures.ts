@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { verifyShards, type ShardCheckMethod, type ShardChecks } from './inspect-build.ts';
 import { readManifest, type Manifest, type ShardKind } from './manifest.ts';
-import { buildSources, corpusCounts, num, rows, sqlString, type CorpusCount } from './build-sql.ts';
+import { buildSources, corpusCounts, num, rows, sqlString, withDuckDB, type CorpusCount } from './build-sql.ts';
 
 /**
  * The figures of a build, for the dataset card and `distillery report`: every number is a DuckDB aggregate over the
@@ -213,16 +213,7 @@ type Session = <T>(queries: (con: DuckDBConnection) => Promise<T>) => Promise<T>
  */
 function duckdbSessions(spill: string, opts: FigureOptions): Session {
   const config = { memory_limit: opts.memoryLimit ?? '128MB', temp_directory: spill, enable_external_file_cache: 'false', ...(opts.threads ? { threads: String(opts.threads) } : {}) };
-  return async (queries) => {
-    const db = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:', config);
-    const con = await db.connect();
-    try {
-      return await queries(con);
-    } finally {
-      con.closeSync();
-      db.closeSync();
-    }
-  };
+  return (queries) => withDuckDB(config, queries);
 }
 
 /** Exact duplicates are dropped by the engine before sampling and only counted in its stats. */

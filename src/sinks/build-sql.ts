@@ -16,6 +16,21 @@ export async function rows<T>(con: DuckDBConnection, sql: string): Promise<T[]> 
 }
 
 /**
+ * Runs `queries` on an in-memory DuckDB instance of their own and closes it after: what the queries allocated is given
+ * back then, not before. DuckDB is loaded on use: a build that never reads Parquet back does not load it.
+ */
+export async function withDuckDB<T>(config: Record<string, string>, queries: (con: DuckDBConnection) => Promise<T>): Promise<T> {
+  const db = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:', config);
+  const con = await db.connect();
+  try {
+    return await queries(con);
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+}
+
+/**
  * DuckDB table expressions over exactly the shards a build's manifest lists (never a directory glob: a file the
  * manifest does not list is not part of the build).
  */

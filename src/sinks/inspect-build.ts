@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { readManifest, type Manifest } from './manifest.ts';
 import { formatBytes } from './units.ts';
-import { buildSources, CORPORA, corpusCounts, num, rows, type CorpusCount } from './build-sql.ts';
+import { buildSources, CORPORA, corpusCounts, num, rows, withDuckDB, type CorpusCount } from './build-sql.ts';
 
 export interface ShardCheck {
   path: string;
@@ -101,9 +101,7 @@ export async function inspectBuild(dir: string, opts: { top?: number } = {}): Pr
   const { has } = src;
   const source = src.parquet;
 
-  const db = await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:'); // loaded on use: a build that never reads Parquet back does not load DuckDB
-  const con = await db.connect();
-  try {
+  return withDuckDB({}, async (con) => {
     const corpora = await corpusCounts(con, m, src);
 
     let acceptanceByDomain: BuildInspection['acceptanceByDomain'] = [];
@@ -180,10 +178,7 @@ export async function inspectBuild(dir: string, opts: { top?: number } = {}): Pr
       tokenPercentiles,
       checksums: await verifyShards(dir, m),
     };
-  } finally {
-    con.closeSync();
-    db.closeSync();
-  }
+  });
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
